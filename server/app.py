@@ -1,0 +1,534 @@
+"""The server object: configuration, databases, clients, the effects log and its gating.
+
+One :class:`Server` per process.  It owns the 16 databases, the connected clients, the
+:class:`~perdure.server.durability.commit.GroupCommitter` in front of the log backend, the
+per-key hazard bookkeeping used to gate replies (see :mod:`perdure.server.dispatch`), the
+blocking-operations machinery (BLPOP and friends), statistics, and startup/shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+
+from . import dispatch, resp
+from .client import Client
+from .config import Config
+from .errors import RedisError
+from .keyspace import Database
+from .registry import COMMANDS, load_all
+
+log = logging.getLogger("perdure")
+
+VERSION = "6.2.14"
+
+
+class _NullAcl:
+    """Until an ACL module is configured: one unrestricted default user."""
+
+    def default_user(self):
+        return None
+
+
+class Server:
+    client_class = Client
+
+    def __init__(self, config: Config):
+        load_all()
+        self.config = config
+        self.dbs = [Database(self, i) for i in range(config["databases"])]
+        self.clients: dict[int, Client] = {}
+        self._next_client_id = 0
+        self.acl = None
+        self.cluster = None
+        self.loading = False
+        self.replaying = False
+        self.dirty = 0
+        self.propagated = False
+        self.touched = []
+        self.touched_all = False
+        self.global_hazard = 0
+        self.waiting_clients = set()
+        self.close_when_released = set()
+        self.log = None  # GroupCommitter
+        self.backend = None
+        self.log_db = -1
+        self.log_failed = None
+        self.maxmemory = 0
+        # blocking operations
+        self.blocking_keys: dict = {}   # (db_id, key) -> list of clients (FIFO)
+        self.ready_keys: list = []
+        self.paused_until = 0.0
+        self.pause_writes_only = False
+        # statistics
+        self.start_time = time.time()
+        self.stat_connections = 0
+        self.stat_rejected_conn = 0
+        self.stat_expired_keys = 0
+        self.stat_evicted_keys = 0
+        self.stat_keyspace_hits = 0
+        self.stat_keyspace_misses = 0
+        self.stat_protocol_errors = 0
+        self.stat_rejected_calls = 0
+        self.stat_failed_calls = 0
+        self.stat_net_in = 0
+        self.stat_net_out = 0
+        self.error_stats: dict = {}
+        self.slowlog = []
+        self.slowlog_id = 0
+        self.slowlog_threshold_us = config["slowlog-log-slower-than"]
+        self.lastsave = int(time.time())
+        self.notify_flags = ""
+        self.hooks_after_start = []
+        self.servers = []
+        self.shutdown_event = None
+        self.loop = None
+        self._now_ms_cache = 0
+        self.startup_seconds = 0.0
+        self.loaded_records = 0
+        config.listeners.append(self._config_changed)
+        self._config_changed("maxmemory", config["maxmemory"])
+        self._config_changed("notify-keyspace-events", config["notify-keyspace-events"])
+
+    # ---- config --------------------------------------------------------------------------
+    def _config_changed(self, name, value):
+        if name == "maxmemory":
+            self.maxmemory = value
+        elif name == "slowlog-log-slower-than":
+            self.slowlog_threshold_us = value
+        elif name == "notify-keyspace-events":
+            self.notify_flags = value
+        elif name == "appendfsync" and self.log is not None:
+            self.log.appendfsync = value
+
+    def auth_required(self) -> bool:
+        return bool(self.config["requirepass"])
+
+    def next_client_id(self) -> int:
+        self._next_client_id += 1
+        return self._next_client_id
+
+    def cached_now_ms(self) -> int:
+        return int(time.time() * 1000)
+
+    def durable_offset(self) -> int:
+        return self.log.durable
+
+    # ---- effects log -----------------------------------------------------------------------
+    def log_effect(self, db_id: int, argv) -> None:
+        """Append one effect (a command that replays deterministically) to the log."""
+        if self.replaying:
+            return
+        lg = self.log
+        if db_id != self.log_db:
+            self.log_db = db_id
+            s = str(db_id).encode()
+            lg.append(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s))
+        lg.append(resp.encode_command(argv))
+
+    def propagate(self, db, argv) -> None:
+        """Log ``argv`` as an effect of the running command instead of the command itself."""
+        self.propagated = True
+        self.log_effect(db.id if db is not None else self.log_db, argv)
+
+    def on_key_change(self, db, key) -> None:
+        self.touched.append((db, key))
+        if self.blocking_keys and (db.id, key) in self.blocking_keys:
+            self.ready_keys.append((db, key))
+        self.watch_touch(db, key)
+
+    def watch_touch(self, db, key):
+        """Invalidate WATCHes on ``key`` (the transactions module replaces this)."""
+
+    def touch_all(self, db=None) -> None:
+        """Mark every key (of ``db`` or of all databases) as changed: FLUSHALL, SWAPDB..."""
+        self.touched_all = True
+        self.dirty += 1
+
+    def settle_hazards(self) -> None:
+        off = self.log.appended
+        if off > self.log.durable:
+            for db, key in self.touched:
+                db.hazards[key] = off
+            if self.touched_all:
+                self.global_hazard = off
+        self.touched.clear()
+        self.touched_all = False
+
+    def _on_durable(self, durable: int) -> None:
+        waiting = self.waiting_clients
+        if waiting:
+            done = [c for c in waiting if c.release(durable)]
+            for c in done:
+                waiting.discard(c)
+                if c in self.close_when_released:
+                    self.close_when_released.discard(c)
+                    c.close()
+        if durable >= self.log.appended:
+            for db in self.dbs:
+                if db.hazards:
+                    db.hazards.clear()
+            self.global_hazard = 0
+        if self.log.failed and not self.log_failed:
+            self.log_failed = self.log.failed
+            log.error("the log could not be made durable: %s; refusing writes", self.log_failed)
+
+    # ---- keyspace notifications (the pubsub module replaces this) --------------------------
+    def notify(self, db, key, event: bytes, klass: str) -> None:
+        pass
+
+    # ---- errors and stats ----------------------------------------------------------------
+    def count_error(self, err: RedisError) -> None:
+        code = err.msg.split(" ", 1)[0]
+        self.error_stats[code] = self.error_stats.get(code, 0) + 1
+        self.stat_failed_calls += 1
+
+    def internal_error(self, c, argv, exc) -> None:
+        log.error("internal error running %r: %s\n%s", argv[:3], exc, traceback.format_exc())
+        err = RedisError("ERR internal error: %s" % (type(exc).__name__,))
+        self.count_error(err)
+        c.emit(err)
+
+    def slowlog_add(self, c, argv, dt) -> None:
+        maxlen = self.config["slowlog-max-len"]
+        args = [a if len(a) <= 128 else a[:128] + b"... (%d more bytes)" % (len(a) - 128) for a in argv[:31]]
+        if len(argv) > 32:
+            args.append(b"... (%d more arguments)" % (len(argv) - 31))
+        elif len(argv) == 32:
+            args.append(argv[31])
+        self.slowlog.insert(0, [self.slowlog_id, int(time.time()), int(dt * 1e6), args,
+                                c.addr.encode(), c.name])
+        self.slowlog_id += 1
+        del self.slowlog[maxlen:]
+
+    def over_maxmemory(self) -> bool:
+        return False
+
+    def check_output_limit(self, c) -> None:
+        pass
+
+    # ---- MULTI (the transactions module replaces this) -----------------------------------
+    def queue_multi(self, c, cmd, argv):
+        c.multi.append((cmd, argv))
+        c.emit(resp.QUEUED)
+
+    def acl_check(self, c, cmd, argv):
+        return None
+
+    # ---- blocking operations ---------------------------------------------------------------
+    def block(self, c, keys, timeout: float, on_ready, on_timeout=None):
+        """Park client ``c`` until one of ``keys`` (in ``c.db``) is ready or ``timeout`` (s, 0 =
+        forever) passes.  ``on_ready(c, key)`` is called when a key changed: it returns the reply
+        (after changing data / logging effects as a normal handler) or None to keep waiting.
+        ``on_timeout(c)`` returns the timeout reply (default: null array).  Returns BLOCKED."""
+        if c.in_exec or c.multi is not None:
+            return resp.NilArray
+        b = _Blocked(c, [(c.db.id, k) for k in keys], on_ready, on_timeout)
+        c.blocked = b
+        for bk in b.keys:
+            self.blocking_keys.setdefault(bk, []).append(c)
+        if timeout > 0:
+            b.timer = self.loop.call_later(timeout, self._block_timeout, c)
+        return dispatch.BLOCKED
+
+    def _unblock(self, c):
+        b = c.blocked
+        if b is None:
+            return
+        c.blocked = None
+        if b.timer is not None:
+            b.timer.cancel()
+        for bk in b.keys:
+            lst = self.blocking_keys.get(bk)
+            if lst is not None:
+                try:
+                    lst.remove(c)
+                except ValueError:
+                    pass
+                if not lst:
+                    del self.blocking_keys[bk]
+
+    def _block_timeout(self, c):
+        b = c.blocked
+        if b is None:
+            return
+        self._unblock(c)
+        c.emit(b.on_timeout(c) if b.on_timeout else resp.NilArray, 0)
+        self._resume(c)
+
+    def unblock_client(self, c, error: bool = False) -> bool:
+        """CLIENT UNBLOCK: answer as on timeout, or with the UNBLOCKED error."""
+        b = c.blocked
+        if b is None:
+            return False
+        self._unblock(c)
+        if error:
+            err = RedisError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+            self.count_error(err)
+            c.emit(err)
+        else:
+            c.emit(b.on_timeout(c) if b.on_timeout else resp.NilArray, 0)
+        self._resume(c)
+        return True
+
+    def _resume(self, c):
+        c.flush()
+        if c.protocol is not None:
+            self.loop.call_soon(c.protocol.resume)
+
+    def serve_ready_keys(self) -> None:
+        """Serve blocked clients, FIFO per key, for every key a command made ready."""
+        while self.ready_keys:
+            ready, self.ready_keys = self.ready_keys, []
+            seen = set()
+            for db, key in ready:
+                bk = (db.id, key)
+                if bk in seen:
+                    continue
+                seen.add(bk)
+                for c in list(self.blocking_keys.get(bk, ())):
+                    if c.blocked is None or c.closing:
+                        continue
+                    b = c.blocked
+                    saved_db = c.db
+                    c.db = db
+                    c.required = 0
+                    appended0 = self.log.appended
+                    dirty0 = self.dirty
+                    try:
+                        reply = b.on_ready(c, key)
+                    except RedisError as e:
+                        reply = e
+                    c.db = saved_db
+                    if reply is None:
+                        continue
+                    if self.touched:
+                        self.settle_hazards()
+                    req = self.log.appended if self.log.appended != appended0 else 0
+                    _ = dirty0
+                    self._unblock(c)
+                    c.emit(reply, req)
+                    self._resume(c)
+                    if db.lookup_write(key) is None:
+                        break
+
+    def clients_paused(self, c) -> bool:
+        return False
+
+    # ---- clients ---------------------------------------------------------------------------
+    def client_gone(self, c) -> None:
+        self._unblock(c)
+        self.clients.pop(c.id, None)
+        self.waiting_clients.discard(c)
+        self.close_when_released.discard(c)
+        c.closing = True
+        for fn in self.on_client_gone:
+            fn(c)
+
+    on_client_gone: list = []
+
+    # ---- startup ---------------------------------------------------------------------------
+    def open_log(self, loop):
+        from .durability.commit import GroupCommitter
+        from .durability.filelog import FileLog
+
+        d = self.config["dir"]
+        self.backend = FileLog(d, segment_bytes=self.config["log-segment-bytes"])
+        self.backend.open()
+        report = getattr(self.backend, "recovery_report", "")
+        if report:
+            log.warning("log recovery: %s", report)
+        self.replay()
+        self.log = GroupCommitter(loop, self.backend, self.config["appendfsync"])
+        self.log.add_listener(self._on_durable)
+
+    def replay(self):
+        """Rebuild the keyspace from the log (snapshots come later: the whole log for now)."""
+        import hiredis
+
+        t0 = time.monotonic()
+        self.loading = True
+        self.replaying = True
+        c = Client(self, None)
+        c.authenticated = True
+        c.user = None
+        n = 0
+        self.log = _ReplayLog()
+        try:
+            for _off, payload in self.backend.read_from(self.backend.start_offset):
+                reader = hiredis.Reader()
+                reader.feed(payload)
+                while True:
+                    argv = reader.gets()
+                    if argv is False:
+                        break
+                    cmd = dispatch.lookup(argv[0])
+                    if cmd is None:
+                        raise RuntimeError("unknown command in log: %r" % argv[:2])
+                    c.required = 0
+                    r = dispatch.call(c, cmd, argv)
+                    if isinstance(r, RedisError) and cmd.name not in ("exec",):
+                        log.warning("replayed %r gave %s", argv[:3], r.msg)
+                    n += 1
+        finally:
+            self.loading = False
+            self.replaying = False
+        self.loaded_records = n
+        self.startup_seconds = time.monotonic() - t0
+        for db in self.dbs:
+            db.hazards.clear()
+        self.touched.clear()
+        self.log_db = -1
+        log.warning("loaded %d commands from the log in %.3f s", n, self.startup_seconds)
+
+    async def serve(self):
+        from . import tls
+
+        loop = asyncio.get_running_loop()
+        self.loop = loop
+        cfg = self.config
+        os.makedirs(cfg["dir"], exist_ok=True)
+        cert, key, ca = cfg["tls-cert-file"], cfg["tls-key-file"], cfg["tls-ca-cert-file"]
+        if not cert:
+            paths = tls.ensure_dev_certs(cfg["dir"])
+            cert, key = paths["cert"], paths["key"]
+            ca = ca or paths["ca_cert"]
+            generated = True
+        else:
+            generated = False
+        ctx = tls.make_server_context(cert, key, ca or None, cfg["tls-auth-clients"],
+                                      protocols=cfg["tls-protocols"] or None,
+                                      ciphers=cfg["tls-ciphers"] or None,
+                                      prefer_server_ciphers=cfg["tls-prefer-server-ciphers"])
+        self.open_log(loop)
+        for fn in self.hooks_after_start:
+            fn(self)
+        port = cfg["tls-port"]
+        hosts = cfg["bind"].split()
+        srv = await loop.create_server(lambda: _make_protocol(self), hosts, port, ssl=ctx,
+                                       reuse_address=True, backlog=511)
+        self.servers.append(srv)
+        if port == 0:
+            port = srv.sockets[0].getsockname()[1]
+        self.port = port
+        print("Perdure %s ready: TLS on %s port %d, data in %s" % (VERSION, ",".join(hosts), port,
+              os.path.abspath(cfg["dir"])), file=sys.stderr, flush=True)
+        if generated:
+            print("Connect with: " + tls.connect_hint(port, ca), file=sys.stderr, flush=True)
+        self.shutdown_event = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.shutdown_event.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        cron = loop.create_task(self.cron())
+        await self.shutdown_event.wait()
+        cron.cancel()
+        await self.shutdown()
+
+    async def cron(self):
+        """serverCron: active expiry and client timeouts, ``hz`` times a second."""
+        while True:
+            await asyncio.sleep(1.0 / self.config["hz"])
+            if self.loading:
+                continue
+            deadline = time.monotonic() + 0.025 * 100 / max(self.config["hz"], 1) / 10
+            for db in self.dbs:
+                if db.expires:
+                    db.active_expire(20, deadline)
+            if self.touched:
+                self.settle_hazards()
+            to = self.config["timeout"]
+            if to:
+                now = time.monotonic()
+                for c in list(self.clients.values()):
+                    if (now - c.last_interaction > to and c.blocked is None and not c.pubsub_channels
+                            and not c.pubsub_patterns):
+                        c.close("timeout")
+
+    async def shutdown(self):
+        for s in self.servers:
+            s.close()
+        for c in list(self.clients.values()):
+            c.flush()
+        if self.log is not None:
+            await self.log.close()
+        for c in list(self.clients.values()):
+            c.close()
+        if self.backend is not None:
+            self.backend.close()
+        log.warning("Perdure is now ready to exit, bye bye...")
+
+
+class _Blocked:
+    __slots__ = ("client", "keys", "on_ready", "on_timeout", "timer")
+
+    def __init__(self, client, keys, on_ready, on_timeout):
+        self.client = client
+        self.keys = keys
+        self.on_ready = on_ready
+        self.on_timeout = on_timeout
+        self.timer = None
+
+
+class _ReplayLog:
+    """Stands in for the committer while replaying: nothing is appended, everything durable."""
+
+    appended = 0
+    durable = 0
+    failed = None
+
+
+def _make_protocol(server):
+    from .protocol import RedisProtocol
+
+    return RedisProtocol(server)
+
+
+def main(argv=None):
+    """``perdure-server [configfile] [--option value ...]``"""
+    from .config import ConfigError
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-v", "--version"):
+        print("Perdure server v=%s (Redis %s compatible)" % (_pkg_version(), VERSION))
+        return 0
+    cfg = Config()
+    try:
+        cfg.load_argv(argv)
+    except ConfigError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    level = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO,
+             "warning": logging.WARNING}[cfg["loglevel"]]
+    logging.basicConfig(level=level, format="%(process)d:M %(asctime)s %(levelname)s %(message)s",
+                        filename=cfg["logfile"] or None)
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    server = Server(cfg)
+    try:
+        asyncio.run(server.serve())
+    except Exception as e:
+        log.error("fatal: %s", e)
+        print("fatal: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _pkg_version():
+    try:
+        from importlib.metadata import version
+        return version("perdure")
+    except Exception:
+        return "0.1.0"
+
+
+COMMANDS  # the table, for introspection from here

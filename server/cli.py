@@ -1,0 +1,117 @@
+"""The ``perdure`` administration command line.
+
+Each subcommand is one function registered with :func:`subcommand`; :func:`main` builds the
+argparse parser from the registry, so adding a subcommand means adding one decorated function
+(here, or in a module imported before :func:`main` runs)::
+
+    @subcommand("stats", "show keyspace statistics", arg("--json", action="store_true"))
+    def _stats(args) -> int:
+        ...
+        return 0
+
+Every subcommand gets ``--dir DATA_DIR`` (default ``./perdure-data``) unless registered with
+``data_dir=False``.  The function receives the parsed namespace and returns the exit code.
+Heavy modules are imported inside the functions so ``perdure --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_DATA_DIR = "./perdure-data"
+DEFAULT_PORT = 6379
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str
+    args: tuple
+    run: Callable[[argparse.Namespace], int]
+    data_dir: bool = True
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def arg(*flags, **kwargs) -> tuple:
+    """One ``add_argument`` call, deferred: ``arg("--repair", action="store_true")``."""
+    return flags, kwargs
+
+
+def subcommand(name: str, help: str, *args: tuple, data_dir: bool = True):
+    """Register the decorated function as ``perdure NAME``."""
+
+    def register(fn: Callable[[argparse.Namespace], int]):
+        SUBCOMMANDS[name] = Subcommand(name, help, args, fn, data_dir)
+        return fn
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perdure", description="Perdure administration")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for sc in SUBCOMMANDS.values():
+        p = subs.add_parser(sc.name, help=sc.help, description=sc.help)
+        if sc.data_dir:
+            p.add_argument(
+                "--dir",
+                default=DEFAULT_DATA_DIR,
+                metavar="DATA_DIR",
+                help=f"data directory (default: {DEFAULT_DATA_DIR})",
+            )
+        for flags, kwargs in sc.args:
+            p.add_argument(*flags, **kwargs)
+        p.set_defaults(_run=sc.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``perdure`` script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args._run(args) or 0)
+
+
+# --------------------------------------------------------------------------- subcommands
+
+
+@subcommand(
+    "certs",
+    "create (if missing) and show the development TLS certificates",
+    arg("--port", type=int, default=DEFAULT_PORT, help="port used in the redis-cli hint"),
+)
+def _certs(args: argparse.Namespace) -> int:
+    from . import tls
+
+    try:
+        paths = tls.ensure_dev_certs(args.dir)
+    except (OSError, ValueError) as e:
+        print(f"perdure certs: {e}", file=sys.stderr)
+        return 1
+    print(f"Development TLS certificates in {os.path.dirname(paths['ca_cert'])}:")
+    width = max(map(len, paths))
+    for key, path in paths.items():
+        print(f"  {key:<{width}}  {path}")
+    print("Connect with:")
+    print(f"  {tls.connect_hint(args.port, paths['ca_cert'])}")
+    return 0
+
+
+@subcommand(
+    "check-log",
+    "check the durable log for damage and report it",
+    arg("--repair", action="store_true", help="also repair what can be repaired"),
+)
+def _check_log(args: argparse.Namespace) -> int:
+    from .durability.filelog import check_log
+
+    return check_log(args.dir, args.repair)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

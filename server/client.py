@@ -1,0 +1,146 @@
+"""Per-connection state and reply output with durability gating.
+
+Replies are appended to ``out`` and written once per read batch.  When a reply must wait for
+the durable log (see :mod:`perdure.server.dispatch`), it goes to ``held`` — a queue of
+``[required_offset, bytearray]`` segments — and so does every later reply on the connection,
+so replies stay in order.  :meth:`Client.release` writes the segments whose offset the log has
+made durable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from . import resp
+
+
+class Client:
+    __slots__ = (
+        "server", "transport", "id", "name", "proto", "db", "user", "authenticated", "out",
+        "held", "closing", "addr", "laddr", "ctime", "last_interaction", "last_cmd", "required",
+        "multi", "multi_error", "watched", "dirty_cas", "reply_mode", "pubsub_channels",
+        "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
+        "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
+        "killed_reason", "protocol",
+    )
+
+    def __init__(self, server, transport=None):
+        self.server = server
+        self.transport = transport
+        self.id = server.next_client_id()
+        self.name = b""
+        self.proto = 2
+        self.db = server.dbs[0]
+        self.user = server.acl.default_user() if server.acl else None
+        self.authenticated = not server.auth_required()
+        self.out = bytearray()
+        self.held = deque()
+        self.closing = False
+        self.addr = "127.0.0.1:0"
+        self.laddr = "127.0.0.1:0"
+        self.ctime = time.time()
+        self.last_interaction = time.monotonic()
+        self.last_cmd = b"NULL"
+        self.required = 0
+        self.multi = None         # list of queued (cmd, argv) while in MULTI
+        self.multi_error = False
+        self.watched = None       # dict (db, key) -> version, for WATCH
+        self.dirty_cas = False
+        self.reply_mode = 0       # 0 on, 1 off, 2 skip next
+        self.pubsub_channels = set()
+        self.pubsub_patterns = set()
+        self.flags = ""
+        self.blocked = None
+        self.paused_reads = False
+        self.parser = None
+        self.monitor = False
+        self.lib_name = b""
+        self.in_exec = False
+        self.tracking = None
+        self.conn_type = "normal"
+        self.qbuf_peak = 0
+        self.reply_skip_next = False
+        self.obl_soft_since = 0.0
+        self.killed_reason = None
+        self.protocol = None
+
+    # ---- replies ---------------------------------------------------------------------------
+    def emit(self, reply, required: int = 0) -> None:
+        """Queue ``reply`` (a Python value, see :mod:`resp`) behind durable offset ``required``."""
+        if self.reply_mode:
+            if self.reply_mode == 2:
+                self.reply_mode = 0
+            return
+        held = self.held
+        if held:
+            seg = held[-1]
+            if required > seg[0]:
+                seg = [required, bytearray()]
+                held.append(seg)
+            resp.encode(reply, self.proto, seg[1])
+        elif required > self.server.durable_offset():
+            seg = [required, bytearray()]
+            held.append(seg)
+            self.server.waiting_clients.add(self)
+            resp.encode(reply, self.proto, seg[1])
+        else:
+            resp.encode(reply, self.proto, self.out)
+
+    def emit_raw(self, data: bytes, required: int = 0) -> None:
+        self.emit(resp.Raw(data), required)
+
+    def push(self, msg, required: int = 0) -> None:
+        """An out-of-band message (pub/sub, invalidation): not affected by CLIENT REPLY."""
+        mode = self.reply_mode
+        self.reply_mode = 0
+        self.emit(msg, required)
+        self.reply_mode = mode
+        self.flush()
+
+    def flush(self) -> None:
+        out = self.out
+        if out and self.transport is not None and not self.closing:
+            self.transport.write(out)
+            self.out = bytearray()
+            self.server.check_output_limit(self)
+        elif out and self.transport is None:
+            pass
+
+    def release(self, durable: int) -> bool:
+        """Move held segments that are now durable to the wire; True when nothing is held."""
+        held = self.held
+        while held and held[0][0] <= durable:
+            self.out += held.popleft()[1]
+        self.flush()
+        return not held
+
+    def output_pending(self) -> int:
+        n = len(self.out)
+        for seg in self.held:
+            n += len(seg[1])
+        if self.transport is not None:
+            try:
+                n += self.transport.get_write_buffer_size()
+            except Exception:
+                pass
+        return n
+
+    def close(self, reason: str | None = None) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self.killed_reason = reason
+        if self.transport is not None:
+            self.transport.close()
+
+    def close_after_reply(self) -> None:
+        """Write what is pending (including held replies, once durable) and then close."""
+        self.flush()
+        if self.held:
+            self.closing_after_held()
+            return
+        self.close()
+
+    def closing_after_held(self):
+        self.server.close_when_released.add(self)

@@ -1,0 +1,319 @@
+"""One declarative table of configuration parameters.
+
+The same table drives the config file (redis.conf syntax), command-line flags
+(``--port 7000``), ``CONFIG GET`` (glob patterns), ``CONFIG SET`` and ``CONFIG REWRITE``.
+Values are stored parsed (ints, bools, strings) in :class:`Config`; ``render`` turns them back
+into the strings Redis prints.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from .errors import RedisError
+from .glob import glob_match
+
+_UNITS = {"k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024 ** 2, "g": 1000 ** 3, "gb": 1024 ** 3}
+
+
+def parse_memory(s: str) -> int:
+    s = s.strip().lower()
+    for u in ("kb", "mb", "gb", "k", "m", "g"):
+        if s.endswith(u) and s[: -len(u)].lstrip("-").isdigit():
+            return int(s[: -len(u)]) * _UNITS[u]
+    if s.lstrip("-").isdigit():
+        return int(s)
+    raise ValueError("argument must be a memory value")
+
+
+class Option:
+    __slots__ = ("name", "kind", "default", "choices", "mutable", "alias", "lo", "hi", "on_set")
+
+    def __init__(self, name, kind, default, choices=None, mutable=True, alias=None, lo=None, hi=None):
+        self.name = name
+        self.kind = kind  # bool | int | mem | enum | str | special
+        self.default = default
+        self.choices = choices
+        self.mutable = mutable
+        self.alias = alias
+        self.lo = lo
+        self.hi = hi
+
+    def parse(self, raw: str):
+        k = self.kind
+        if k == "bool":
+            v = raw.lower()
+            if v not in ("yes", "no"):
+                raise ValueError("argument must be 'yes' or 'no'")
+            return v == "yes"
+        if k == "int" or k == "mem":
+            try:
+                v = parse_memory(raw) if k == "mem" else int(raw)
+            except ValueError:
+                raise ValueError("argument couldn't be parsed into an integer") from None
+            if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+                raise ValueError("argument must be between %d and %d inclusive" % (self.lo, self.hi))
+            return v
+        if k == "enum":
+            v = raw.lower()
+            if v not in self.choices:
+                raise ValueError("argument(s) must be one of the following: " + ", ".join(self.choices))
+            return v
+        return raw
+
+    def render(self, v) -> str:
+        if self.kind == "bool":
+            return "yes" if v else "no"
+        return str(v)
+
+
+O = Option
+OPTIONS = [
+    O("port", "int", 0, lo=0, hi=65535, mutable=False),
+    O("tls-port", "int", 6379, lo=0, hi=65535, mutable=False),
+    O("bind", "str", "127.0.0.1", mutable=False),
+    O("tls-cert-file", "str", ""), O("tls-key-file", "str", ""), O("tls-ca-cert-file", "str", ""),
+    O("tls-ca-cert-dir", "str", ""), O("tls-key-file-pass", "str", ""),
+    O("tls-auth-clients", "enum", "no", choices=["yes", "no", "optional"]),
+    O("tls-protocols", "str", ""), O("tls-ciphers", "str", ""), O("tls-ciphersuites", "str", ""),
+    O("tls-prefer-server-ciphers", "bool", False), O("tls-session-caching", "bool", True),
+    O("tls-replication", "bool", False), O("tls-cluster", "bool", False),
+    O("dir", "str", "./perdure-data", mutable=False),
+    O("dbfilename", "str", "dump.rdb"),
+    O("appendonly", "bool", True), O("appendfilename", "str", "appendonly.aof", mutable=False),
+    O("appendfsync", "enum", "always", choices=["always", "everysec", "no"]),
+    O("databases", "int", 16, lo=1, hi=2 ** 31 - 1, mutable=False),
+    O("loglevel", "enum", "notice", choices=["debug", "verbose", "notice", "warning"]),
+    O("logfile", "str", "", mutable=False),
+    O("requirepass", "str", ""), O("masterauth", "str", ""), O("masteruser", "str", ""),
+    O("maxclients", "int", 10000, lo=1),
+    O("maxmemory", "mem", 0, lo=0), O("maxmemory-policy", "enum", "noeviction", choices=[
+        "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+        "allkeys-lfu", "allkeys-random", "noeviction"]),
+    O("maxmemory-samples", "int", 5, lo=1), O("maxmemory-eviction-tenacity", "int", 10, lo=0, hi=100),
+    O("lfu-log-factor", "int", 10, lo=0), O("lfu-decay-time", "int", 1, lo=0),
+    O("timeout", "int", 0, lo=0), O("tcp-keepalive", "int", 300, lo=0),
+    O("proto-max-bulk-len", "mem", 512 * 1024 * 1024, lo=1024 * 1024),
+    O("client-query-buffer-limit", "mem", 1024 * 1024 * 1024, lo=1024 * 1024),
+    O("client-output-buffer-limit", "special", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    O("hash-max-ziplist-entries", "int", 512, lo=0, alias="hash-max-listpack-entries"),
+    O("hash-max-ziplist-value", "int", 64, lo=0, alias="hash-max-listpack-value"),
+    O("list-max-ziplist-size", "int", -2, alias="list-max-listpack-size"),
+    O("list-compress-depth", "int", 0, lo=0),
+    O("set-max-intset-entries", "int", 512, lo=0),
+    O("zset-max-ziplist-entries", "int", 128, lo=0, alias="zset-max-listpack-entries"),
+    O("zset-max-ziplist-value", "int", 64, lo=0, alias="zset-max-listpack-value"),
+    O("hll-sparse-max-bytes", "mem", 3000, lo=0),
+    O("stream-node-max-bytes", "mem", 4096, lo=0), O("stream-node-max-entries", "int", 100, lo=0),
+    O("notify-keyspace-events", "special", ""),
+    O("slowlog-log-slower-than", "int", 10000), O("slowlog-max-len", "int", 128, lo=0),
+    O("latency-monitor-threshold", "int", 0, lo=0),
+    O("lua-time-limit", "int", 5000), O("busy-reply-threshold", "int", 5000),
+    O("hz", "int", 10, lo=1, hi=500), O("dynamic-hz", "bool", True),
+    O("activerehashing", "bool", True), O("lazyfree-lazy-eviction", "bool", False),
+    O("lazyfree-lazy-expire", "bool", False), O("lazyfree-lazy-server-del", "bool", False),
+    O("lazyfree-lazy-user-del", "bool", False), O("lazyfree-lazy-user-flush", "bool", False),
+    O("save", "str", ""), O("stop-writes-on-bgsave-error", "bool", True),
+    O("rdbcompression", "bool", True), O("rdbchecksum", "bool", True),
+    O("daemonize", "bool", False, mutable=False), O("supervised", "enum", "no", choices=["upstart", "systemd", "auto", "no"], mutable=False),
+    O("pidfile", "str", "", mutable=False), O("protected-mode", "bool", False),
+    O("cluster-enabled", "bool", False, mutable=False), O("cluster-config-file", "str", "nodes.conf", mutable=False),
+    O("cluster-node-timeout", "int", 15000), O("cluster-require-full-coverage", "bool", True),
+    O("aclfile", "str", "", mutable=False), O("acllog-max-len", "int", 128, lo=0),
+    O("acl-pubsub-default", "enum", "allchannels", choices=["allchannels", "resetchannels"]),
+    O("active-expire-effort", "int", 1, lo=1, hi=10), O("activedefrag", "bool", False),
+    O("io-threads", "int", 1, lo=1, hi=128, mutable=False), O("tracking-table-max-keys", "int", 1000000, lo=0),
+    O("replica-read-only", "bool", True, alias="slave-read-only"), O("repl-backlog-size", "mem", 1024 * 1024),
+    O("snapshot-window", "str", "05:00-06:00"), O("snapshot-retention-limit", "int", 1, lo=0, hi=35),
+    O("snapshot-log-bytes", "mem", 256 * 1024 * 1024, lo=0),
+    O("log-segment-bytes", "mem", 64 * 1024 * 1024, lo=1024 * 1024, mutable=False),
+    O("latency-tracking", "bool", True),
+]
+OPTIONS_BY_NAME = {}
+for _o in OPTIONS:
+    OPTIONS_BY_NAME[_o.name] = _o
+    if _o.alias:
+        OPTIONS_BY_NAME[_o.alias] = _o
+
+NOTIFY_FLAGS = "KEg$lshzxetmdnA"
+
+
+class Config:
+    """Parsed configuration values, keyed by canonical option name."""
+
+    def __init__(self):
+        self.values = {o.name: (o.parse(o.default) if isinstance(o.default, str) and o.kind not in ("str", "special") else o.default)
+                       for o in OPTIONS}
+        self.listeners = []  # fn(name, value) called after a successful set
+        self.users = []      # "user ..." lines from the config file, for the ACL module
+        self.config_file = None
+        self.includes = []
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def set(self, name: str, raw: str, startup: bool = False) -> None:
+        opt = OPTIONS_BY_NAME.get(name.lower())
+        if opt is None:
+            raise KeyError(name)
+        if not startup and not opt.mutable:
+            raise PermissionError(name)
+        value = self._parse_special(opt, raw) if opt.kind == "special" else opt.parse(raw)
+        self.values[opt.name] = value
+        for fn in self.listeners:
+            fn(opt.name, value)
+
+    @staticmethod
+    def _parse_special(opt, raw):
+        if opt.name == "notify-keyspace-events":
+            for ch in raw:
+                if ch not in NOTIFY_FLAGS:
+                    raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.")
+            return raw
+        if opt.name == "client-output-buffer-limit":
+            parts = raw.split()
+            if len(parts) % 4:
+                raise ValueError("Wrong number of arguments in buffer limit configuration.")
+            cur = dict(zip(["normal", "slave", "pubsub"], [None, None, None]))
+            for i in range(0, len(parts), 4):
+                cls = parts[i].lower()
+                if cls == "replica":
+                    cls = "slave"
+                if cls not in cur:
+                    raise ValueError("Invalid client class specified in buffer limit configuration.")
+                try:
+                    vals = [parse_memory(parts[i + 1]), parse_memory(parts[i + 2]), int(parts[i + 3])]
+                except ValueError:
+                    raise ValueError("Error in hard, soft or soft_seconds setting in buffer limit configuration.") from None
+                cur[cls] = vals
+            return raw
+        return raw
+
+    def render(self, name) -> str:
+        opt = OPTIONS_BY_NAME[name]
+        v = self.values[opt.name]
+        if opt.name == "notify-keyspace-events":
+            return render_notify_flags(v)
+        return opt.render(v)
+
+    def get_matching(self, pattern: bytes) -> list:
+        """CONFIG GET: [name, value, ...] for every option (and alias) matching the glob."""
+        out = []
+        seen = set()
+        for name, opt in OPTIONS_BY_NAME.items():
+            if glob_match(pattern.lower(), name.encode(), nocase=True) and name not in seen:
+                seen.add(name)
+                out.append((name.encode(), self.render(opt.name).encode()))
+        return out
+
+    # ---- files and flags -------------------------------------------------------------------
+    def load_file(self, path: str) -> None:
+        self.config_file = os.path.abspath(path)
+        with open(path, encoding="utf-8") as f:
+            self.load_text(f.read(), path)
+
+    def load_text(self, text: str, where: str = "config") -> None:
+        for lineno, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                words = shlex.split(line)
+            except ValueError:
+                raise ConfigError(where, lineno, line, "Unbalanced quotes in configuration line") from None
+            name, args = words[0].lower(), words[1:]
+            if name == "user":
+                self.users.append(" ".join(args))
+                continue
+            if name == "include":
+                self.load_file(args[0])
+                continue
+            if name == "rename-command":
+                continue
+            try:
+                self.set(name, " ".join(args), startup=True)
+            except KeyError:
+                raise ConfigError(where, lineno, line, "Bad directive or wrong number of arguments") from None
+            except ValueError as e:
+                raise ConfigError(where, lineno, line, str(e)) from None
+
+    def load_argv(self, argv: list) -> None:
+        """``perdure-server [configfile] [--name value ...]`` like redis-server."""
+        i = 0
+        if argv and not argv[0].startswith("--"):
+            self.load_file(argv[0])
+            i = 1
+        lines = []
+        while i < len(argv):
+            a = argv[i]
+            if not a.startswith("--"):
+                raise ConfigError("command line", 0, a, "Bad directive or wrong number of arguments")
+            vals = []
+            i += 1
+            while i < len(argv) and not argv[i].startswith("--"):
+                vals.append(argv[i])
+                i += 1
+            lines.append(a[2:] + " " + " ".join(shlex.quote(v) if v else '""' for v in vals))
+        self.load_text("\n".join(lines), "command line")
+
+    def rewrite(self) -> None:
+        """CONFIG REWRITE: rewrite the config file keeping unknown lines and comments."""
+        if not self.config_file:
+            raise RedisError("ERR The server is running without a config file")
+        with open(self.config_file, encoding="utf-8") as f:
+            old = f.read().splitlines()
+        written = set()
+        out = []
+        for line in old:
+            s = line.strip()
+            if s and not s.startswith("#"):
+                name = s.split()[0].lower()
+                opt = OPTIONS_BY_NAME.get(name)
+                if opt is not None:
+                    if opt.name in written:
+                        continue
+                    written.add(opt.name)
+                    out.append("%s %s" % (opt.name, _quote(self.render(opt.name))))
+                    continue
+            out.append(line)
+        for opt in OPTIONS:
+            if opt.name not in written and self.values[opt.name] != Config().values[opt.name]:
+                out.append("%s %s" % (opt.name, _quote(self.render(opt.name))))
+        tmp = self.config_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(out) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.config_file)
+
+
+def _quote(v: str) -> str:
+    if v == "" or any(c in v for c in " \"'\\"):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return v
+
+
+def render_notify_flags(v: str) -> str:
+    """Render notify-keyspace-events as Redis's keyspaceEventsFlagsToString does."""
+    flags = set(v)
+    if "A" in flags:
+        flags |= set("g$lshzxetmd")
+    out = ""
+    if set("g$lshzxetmd") <= flags:
+        out = "A"
+    else:
+        for c in "g$lshzxedtm":
+            if c in flags:
+                out += c
+    if "K" in flags:
+        out += "K"
+    if "E" in flags:
+        out += "E"
+    return out
+
+
+class ConfigError(Exception):
+    def __init__(self, where, lineno, line, msg):
+        super().__init__("\n*** FATAL CONFIG FILE ERROR (Redis 6.2.14) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s"
+                         % (lineno, line, msg))

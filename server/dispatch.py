@@ -1,0 +1,152 @@
+"""The ordered request pipeline (Redis's processCommand + call), in one place.
+
+``process(c, argv)``: lookup → arity → auth → ACL → loading → cluster → MULTI queueing →
+pub/sub context → OOM → log-failure check → :func:`call` → reply (gated on durability).
+
+``call(c, cmd, argv)`` runs a handler and then decides, from what the handler changed, what
+goes to the effects log and which log offset the reply must wait for:
+
+* a write that changed something (``server.dirty`` moved) is logged as its own argv, unless
+  the handler logged explicit effects with ``server.propagate`` (rewrites such as
+  SET EX → SET PXAT, SPOP → SREM);
+* every key the command changed (``Database.changed`` → ``server.on_key_change``) is marked
+  with the log offset of that write (the per-key *hazard*);
+* the reply waits for: the command's own log records, the hazards of the keys it names, or —
+  for a command that observes the keyspace without naming keys — everything appended so far.
+
+Handlers never do any of this themselves.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import errors, resp
+from .errors import RedisError
+from .registry import COMMANDS, Flag
+
+_perf = time.perf_counter
+_cache: dict = {}
+
+# Commands allowed while a RESP2 client is in subscribed state.
+_PUBSUB_OK = {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"}
+_MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
+
+NOT_DATA = Flag.NO_DATA
+WRITE = Flag.WRITE
+
+
+def lookup(name: bytes):
+    cmd = _cache.get(name)
+    if cmd is None:
+        cmd = COMMANDS.get(name.decode("latin-1").lower())
+        if cmd is not None and len(_cache) < 4096:
+            _cache[name] = cmd
+    return cmd
+
+
+def unknown_command_error(argv) -> RedisError:
+    args = "".join("`%s`, " % a[:128].decode("utf-8", "replace") for a in argv[1:])
+    return RedisError("ERR unknown command `%s`, with args beginning with: %s"
+                      % (argv[0][:128].decode("utf-8", "replace"), args))
+
+
+def process(c, argv) -> None:
+    """Run one request from a client and queue its reply."""
+    srv = c.server
+    cmd = _cache.get(argv[0]) or lookup(argv[0])
+    if cmd is None:
+        srv.stat_rejected_calls += 1
+        return _reject(c, unknown_command_error(argv))
+    n = len(argv)
+    ar = cmd.arity
+    if (ar > 0 and n != ar) or n < -ar:
+        return _reject(c, RedisError(errors.WRONG_ARITY % cmd.name))
+    if not c.authenticated and not cmd.flags & Flag.NO_AUTH:
+        return _reject(c, RedisError(errors.NOAUTH))
+    user = c.user
+    if user is not None and not user.unrestricted:
+        err = srv.acl_check(c, cmd, argv)
+        if err is not None:
+            return _reject(c, err)
+    if srv.loading and not cmd.flags & Flag.LOADING:
+        return _reject(c, RedisError(errors.LOADING))
+    if srv.cluster is not None:
+        err = srv.cluster.check(c, cmd, argv)
+        if err is not None:
+            return _reject(c, err)
+    if c.multi is not None and cmd.name not in _MULTI_IMMEDIATE:
+        return srv.queue_multi(c, cmd, argv)
+    if (c.pubsub_channels or c.pubsub_patterns) and c.proto == 2 and cmd.name not in _PUBSUB_OK:
+        return _reject(c, RedisError(
+            "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
+            "allowed in this context" % cmd.name))
+    fl = cmd.flags
+    if fl & Flag.DENYOOM and srv.maxmemory and srv.over_maxmemory():
+        return _reject(c, RedisError(errors.OOM))
+    if fl & WRITE and srv.log_failed:
+        return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed))
+    c.required = 0
+    reply = call(c, cmd, argv)
+    if reply is not BLOCKED:
+        c.emit(reply, c.required)
+
+
+def _reject(c, err):
+    c.server.count_error(err)
+    if c.multi is not None:
+        c.multi_error = True
+    c.emit(err)
+
+
+class _Blocked:
+    """Returned by a handler that parked the client (BLPOP...); the reply comes later."""
+
+    __slots__ = ()
+
+
+BLOCKED = _Blocked()
+
+
+def call(c, cmd, argv):
+    """Execute ``cmd``; log its effects; raise ``c.required`` to the offset its reply needs."""
+    srv = c.server
+    log = srv.log
+    appended0 = log.appended
+    pending = appended0 > log.durable
+    required = 0
+    fl = cmd.flags
+    if pending:
+        if cmd.first_key or cmd.getkeys is not None:
+            required = srv.global_hazard
+            hz = c.db.hazards
+            if hz:
+                for k in cmd.keys(argv):
+                    o = hz.get(k, 0)
+                    if o > required:
+                        required = o
+        elif not fl & NOT_DATA:
+            required = appended0
+    dirty0 = srv.dirty
+    srv.propagated = False
+    t0 = _perf()
+    try:
+        reply = cmd.handler(c, argv)
+    except RedisError as e:
+        reply = e
+        srv.count_error(e)
+    dt = _perf() - t0
+    if srv.dirty != dirty0 and fl & WRITE and not srv.propagated:
+        srv.log_effect(c.db.id, argv)
+    if srv.touched:
+        srv.settle_hazards()
+    if log.appended != appended0:
+        required = log.appended
+    if required > c.required:
+        c.required = required
+    st = cmd.stats
+    st[0] += 1
+    st[1] += dt
+    if dt * 1e6 >= srv.slowlog_threshold_us >= 0:
+        srv.slowlog_add(c, argv, dt)
+    return reply

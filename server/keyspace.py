@@ -1,0 +1,180 @@
+"""Databases: key -> value and key -> absolute expiry (ms), lazy expiry, typed lookups.
+
+Values are plain Python objects chosen for speed; the Redis type of a value is found from its
+Python class through :data:`TYPE_NAMES` (each family module registers its classes):
+
+* string: ``bytes``
+* hash: ``dict`` (field -> value)
+* list, set, zset, stream: the classes their family modules register.
+
+Handlers read with :meth:`Database.lookup_read` (never creates anything) and mutate through
+:meth:`Database.set` / :meth:`Database.delete` / in place, then call
+:meth:`Database.changed` once per key they modified: that bumps the server's dirty counter
+(which decides whether the command is logged), invalidates WATCHes and queues keyspace
+notifications.  Lazy expiry logs its own ``DEL`` in the effects log, as Redis propagates it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import errors
+from .errors import RedisError
+
+TYPE_NAMES: dict[type, bytes] = {bytes: b"string", dict: b"hash"}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Database:
+    __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards")
+
+    def __init__(self, server, index: int):
+        self.id = index
+        self.server = server
+        self.data: dict = {}
+        self.expires: dict = {}
+        self.avg_ttl = 0
+        self.hazards: dict = {}  # key -> log offset of its latest not-yet-durable write
+
+    # ---- lookups -------------------------------------------------------------------------
+    def expire_if_needed(self, key) -> bool:
+        """Delete ``key`` if its TTL has passed; True if it was expired (and is now gone)."""
+        when = self.expires.get(key)
+        if when is None:
+            return False
+        srv = self.server
+        if srv.loading:
+            return False
+        if when > srv.cached_now_ms():
+            return False
+        srv.stat_expired_keys += 1
+        self._delete_expired(key)
+        return True
+
+    def _delete_expired(self, key):
+        srv = self.server
+        del self.data[key]
+        del self.expires[key]
+        srv.log_effect(self.id, [b"DEL", key])
+        srv.on_key_change(self, key)
+        srv.notify(self, key, b"expired", "x")
+
+    def lookup_read(self, key):
+        """The value at ``key`` or None.  Never creates anything."""
+        v = self.data.get(key)
+        if v is not None and self.expires and key in self.expires and self.expire_if_needed(key):
+            self.server.stat_keyspace_misses += 1
+            return None
+        if v is None:
+            self.server.stat_keyspace_misses += 1
+        else:
+            self.server.stat_keyspace_hits += 1
+        return v
+
+    def lookup_write(self, key):
+        """The value at ``key`` or None, expiring it first if due (no hit/miss statistics)."""
+        v = self.data.get(key)
+        if v is not None and self.expires and key in self.expires and self.expire_if_needed(key):
+            return None
+        return v
+
+    def get_typed(self, key, pytype, write: bool = False):
+        """The value at ``key`` if it is of ``pytype``; None if absent; WRONGTYPE otherwise."""
+        v = self.lookup_write(key) if write else self.lookup_read(key)
+        if v is None or type(v) is pytype:
+            return v
+        raise RedisError(errors.WRONGTYPE)
+
+    def exists(self, key) -> bool:
+        return self.lookup_write(key) is not None
+
+    # ---- mutation ------------------------------------------------------------------------
+    def set(self, key, value, keepttl: bool = False) -> None:
+        """Store ``value`` at ``key``; drops the TTL unless ``keepttl``."""
+        self.data[key] = value
+        if not keepttl and self.expires:
+            self.expires.pop(key, None)
+
+    def add(self, key, value) -> None:
+        """Store a new value at a key known to be absent (keeps no TTL)."""
+        self.data[key] = value
+
+    def delete(self, key) -> bool:
+        """Remove ``key`` (after lazy expiry); True if it existed."""
+        if self.lookup_write(key) is None:
+            return False
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        return True
+
+    def changed(self, key, event: bytes | None = None, klass: str = "g") -> None:
+        """Record that ``key`` was modified by the running command.
+
+        ``event``/``klass`` are the keyspace-notification event name and class character
+        (``$`` strings, ``l`` lists, ``h`` hashes, ``s`` sets, ``z`` zsets, ``t`` streams,
+        ``g`` generic...) exactly as Redis 6.2 publishes them.
+        """
+        srv = self.server
+        srv.dirty += 1
+        srv.on_key_change(self, key)
+        if event is not None:
+            srv.notify(self, key, event, klass)
+
+    def set_expire(self, key, when_ms: int) -> None:
+        self.expires[key] = when_ms
+
+    def persist(self, key) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def ttl_ms(self, key):
+        """Remaining TTL in ms, -1 when the key has none, -2 when missing."""
+        if self.lookup_read(key) is None:
+            return -2
+        when = self.expires.get(key)
+        if when is None:
+            return -1
+        return max(0, when - now_ms())
+
+    def flush(self) -> None:
+        self.data = {}
+        self.expires = {}
+
+    def __len__(self):
+        return len(self.data)
+
+    # ---- active expiry -------------------------------------------------------------------
+    def active_expire(self, sample_n: int = 20, deadline: float = 0.0) -> int:
+        """Redis-like active expiry: check ``sample_n`` keys with a TTL, delete the expired ones,
+        and repeat while more than 25% of a sample had expired and time allows.
+
+        The sample is taken from the front of the ``expires`` dict and every live key checked is
+        moved to the back, so successive cycles sweep the whole dict round-robin in O(sample).
+        """
+        expires = self.expires
+        deleted = 0
+        srv = self.server
+        while expires:
+            now = srv.cached_now_ms()
+            batch = []
+            for k in expires:
+                batch.append(k)
+                if len(batch) >= sample_n:
+                    break
+            expired = 0
+            for k in batch:
+                w = expires[k]
+                if w <= now:
+                    srv.stat_expired_keys += 1
+                    self._delete_expired(k)
+                    expired += 1
+                else:
+                    del expires[k]
+                    expires[k] = w
+            deleted += expired
+            if expired * 4 <= len(batch) or (deadline and time.monotonic() > deadline):
+                break
+        return deleted
