@@ -121,7 +121,6 @@ from .helpers import RawConnection, parser_class_for
 
 TARGETS = ("perdure", "oracle", "external")
 ENV_TARGET = "PERDURE_COMPAT_TARGET"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 20.0
 STOP_GRACE = 5.0
 
@@ -306,8 +305,8 @@ def _tail(path: Path, limit: int = 8000) -> str:
 
 def _start_perdure(workdir: Path):
     """Start ``python -m perdure.server`` over TLS; return (process, Target)."""
+    # perdure must be importable (``pip install -e .``: pyproject maps perdure.server to server/).
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT / "src"), str(REPO_ROOT), env.get("PYTHONPATH")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
     last_error = ""
     for attempt in range(3):
@@ -328,7 +327,7 @@ def _start_perdure(workdir: Path):
                     "--loglevel",
                     "warning",
                 ],
-                cwd=str(REPO_ROOT),
+                cwd=str(workdir),
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
