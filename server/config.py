@@ -27,6 +27,37 @@ def parse_memory(s: str) -> int:
     raise ValueError("argument must be a memory value")
 
 
+_LLONG_MAX = 2 ** 63 - 1
+_LLONG_MIN = -(2 ** 63)
+_INT_MAX = 2 ** 31 - 1
+_MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024 ** 2, "g": 1000 ** 3,
+              "gb": 1024 ** 3}
+
+
+def _string2ll(s: str):
+    """Redis's string2ll: a canonical base-10 int64 ('+1', ' 1', '01' refused) or None."""
+    if not s or len(s) > 20 or not s.isascii():
+        return None
+    d = s[1:] if s[0] == "-" else s
+    if not d.isdigit() or (d[0] == "0" and (len(d) > 1 or s[0] == "-")):
+        return None
+    v = int(s)
+    return v if _LLONG_MIN <= v <= _LLONG_MAX else None
+
+
+def _memtoll(s: str):
+    """Redis's memtoll for CONFIG SET: digits then an optional unit (b k kb m mb g gb, any case);
+    the empty string is 0; signs and anything else are refused (None)."""
+    i = 0
+    while i < len(s) and "0" <= s[i] <= "9":
+        i += 1
+    mul = _MEM_UNITS.get(s[i:].lower())
+    if mul is None:
+        return None
+    v = min(int(s[:i] or "0"), _LLONG_MAX)  # strtoll saturates
+    return v * mul if v <= _LLONG_MAX // mul else None
+
+
 class Option:
     __slots__ = ("name", "kind", "default", "choices", "mutable", "alias", "lo", "hi", "on_set")
 
@@ -46,19 +77,33 @@ class Option:
             v = raw.lower()
             if v not in ("yes", "no"):
                 raise ValueError("argument must be 'yes' or 'no'")
+            if v == "yes" and self.name == "activedefrag":
+                raise ValueError("Active defragmentation cannot be enabled: it requires a Redis server "
+                                 "compiled with a modified Jemalloc like the one shipped by default "
+                                 "with the Redis source distribution")
             return v == "yes"
         if k == "int" or k == "mem":
-            try:
-                v = parse_memory(raw) if k == "mem" else int(raw)
-            except ValueError:
-                raise ValueError("argument couldn't be parsed into an integer") from None
-            if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
-                raise ValueError("argument must be between %d and %d inclusive" % (self.lo, self.hi))
+            if k == "mem":
+                v = _memtoll(raw)
+                if v is None:
+                    raise ValueError("argument must be a memory value")
+            else:
+                v = _string2ll(raw)
+                if v is None:
+                    raise ValueError("argument couldn't be parsed into an integer")
+            lo = _LLONG_MIN if self.lo is None else self.lo
+            hi = _LLONG_MAX if self.hi is None else self.hi
+            if v < lo or v > hi:
+                raise ValueError("argument must be between %d and %d inclusive" % (lo, hi))
+            if self.name == "hz":  # accepted 0..INT_MAX, used clamped to 1..500 as in Redis
+                v = min(max(v, 1), 500)
+            elif self.name == "repl-backlog-size":
+                v = max(v, 16384)  # CONFIG_REPL_BACKLOG_MIN_SIZE
             return v
         if k == "enum":
             v = raw.lower()
             if v not in self.choices:
-                raise ValueError("argument(s) must be one of the following: " + ", ".join(self.choices))
+                raise ValueError("argument must be one of the following: " + ", ".join(self.choices))
             return v
         return raw
 
@@ -82,53 +127,66 @@ OPTIONS = [
     O("dir", "str", "./perdure-data", mutable=False),
     O("dbfilename", "str", "dump.rdb"),
     O("appendonly", "bool", True), O("appendfilename", "str", "appendonly.aof", mutable=False),
-    O("appendfsync", "enum", "always", choices=["always", "everysec", "no"]),
+    O("appendfsync", "enum", "always", choices=["everysec", "always", "no"]),
     O("databases", "int", 16, lo=1, hi=2 ** 31 - 1, mutable=False),
     O("loglevel", "enum", "notice", choices=["debug", "verbose", "notice", "warning"]),
     O("logfile", "str", "", mutable=False),
     O("requirepass", "str", ""), O("masterauth", "str", ""), O("masteruser", "str", ""),
-    O("maxclients", "int", 10000, lo=1),
+    O("maxclients", "int", 10000, lo=1, hi=4294967295),
     O("maxmemory", "mem", 0, lo=0), O("maxmemory-policy", "enum", "noeviction", choices=[
         "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"]),
-    O("maxmemory-samples", "int", 5, lo=1), O("maxmemory-eviction-tenacity", "int", 10, lo=0, hi=100),
-    O("lfu-log-factor", "int", 10, lo=0), O("lfu-decay-time", "int", 1, lo=0),
-    O("timeout", "int", 0, lo=0), O("tcp-keepalive", "int", 300, lo=0),
+    O("maxmemory-samples", "int", 5, lo=1, hi=_INT_MAX), O("maxmemory-eviction-tenacity", "int", 10, lo=0, hi=100),
+    O("lfu-log-factor", "int", 10, lo=0, hi=_INT_MAX), O("lfu-decay-time", "int", 1, lo=0, hi=_INT_MAX),
+    O("timeout", "int", 0, lo=0, hi=_INT_MAX), O("tcp-keepalive", "int", 300, lo=0, hi=_INT_MAX),
     O("proto-max-bulk-len", "mem", 512 * 1024 * 1024, lo=1024 * 1024),
     O("client-query-buffer-limit", "mem", 1024 * 1024 * 1024, lo=1024 * 1024),
     O("client-output-buffer-limit", "special", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
-    O("hash-max-ziplist-entries", "int", 512, lo=0, alias="hash-max-listpack-entries"),
-    O("hash-max-ziplist-value", "int", 64, lo=0, alias="hash-max-listpack-value"),
-    O("list-max-ziplist-size", "int", -2, alias="list-max-listpack-size"),
-    O("list-compress-depth", "int", 0, lo=0),
+    O("hash-max-ziplist-entries", "int", 512, lo=0),
+    O("hash-max-ziplist-value", "mem", 64, lo=0),
+    O("list-max-ziplist-size", "int", -2, lo=-_INT_MAX - 1, hi=_INT_MAX),
+    O("list-compress-depth", "int", 0, lo=0, hi=_INT_MAX),
     O("set-max-intset-entries", "int", 512, lo=0),
-    O("zset-max-ziplist-entries", "int", 128, lo=0, alias="zset-max-listpack-entries"),
-    O("zset-max-ziplist-value", "int", 64, lo=0, alias="zset-max-listpack-value"),
+    O("zset-max-ziplist-entries", "int", 128, lo=0),
+    O("zset-max-ziplist-value", "mem", 64, lo=0),
     O("hll-sparse-max-bytes", "mem", 3000, lo=0),
     O("stream-node-max-bytes", "mem", 4096, lo=0), O("stream-node-max-entries", "int", 100, lo=0),
     O("notify-keyspace-events", "special", ""),
-    O("slowlog-log-slower-than", "int", 10000), O("slowlog-max-len", "int", 128, lo=0),
+    O("slowlog-log-slower-than", "int", 10000, lo=-1), O("slowlog-max-len", "int", 128, lo=0),
     O("latency-monitor-threshold", "int", 0, lo=0),
-    O("lua-time-limit", "int", 5000), O("busy-reply-threshold", "int", 5000),
-    O("hz", "int", 10, lo=1, hi=500), O("dynamic-hz", "bool", True),
+    O("lua-time-limit", "int", 5000, lo=0),
+    O("hz", "int", 10, lo=0, hi=_INT_MAX), O("dynamic-hz", "bool", True),
     O("activerehashing", "bool", True), O("lazyfree-lazy-eviction", "bool", False),
     O("lazyfree-lazy-expire", "bool", False), O("lazyfree-lazy-server-del", "bool", False),
     O("lazyfree-lazy-user-del", "bool", False), O("lazyfree-lazy-user-flush", "bool", False),
-    O("save", "str", ""), O("stop-writes-on-bgsave-error", "bool", True),
-    O("rdbcompression", "bool", True), O("rdbchecksum", "bool", True),
+    O("save", "special", ""), O("stop-writes-on-bgsave-error", "bool", True),
+    O("rdbcompression", "bool", True), O("rdbchecksum", "bool", True, mutable=False),
     O("daemonize", "bool", False, mutable=False), O("supervised", "enum", "no", choices=["upstart", "systemd", "auto", "no"], mutable=False),
     O("pidfile", "str", "", mutable=False), O("protected-mode", "bool", False),
     O("cluster-enabled", "bool", False, mutable=False), O("cluster-config-file", "str", "nodes.conf", mutable=False),
-    O("cluster-node-timeout", "int", 15000), O("cluster-require-full-coverage", "bool", True),
+    O("cluster-node-timeout", "int", 15000, lo=0), O("cluster-require-full-coverage", "bool", True),
     O("aclfile", "str", "", mutable=False), O("acllog-max-len", "int", 128, lo=0),
     O("acl-pubsub-default", "enum", "allchannels", choices=["allchannels", "resetchannels"]),
     O("active-expire-effort", "int", 1, lo=1, hi=10), O("activedefrag", "bool", False),
     O("io-threads", "int", 1, lo=1, hi=128, mutable=False), O("tracking-table-max-keys", "int", 1000000, lo=0),
-    O("replica-read-only", "bool", True, alias="slave-read-only"), O("repl-backlog-size", "mem", 1024 * 1024),
+    O("replica-read-only", "bool", True, alias="slave-read-only"),
+    # Redis 6.2 parameters that clients and tools commonly read; Perdure has no replicas, no
+    # AOF rewrite and no unix socket, so they keep their values and change nothing.
+    O("replica-priority", "int", 100, lo=0, hi=_INT_MAX, alias="slave-priority"),
+    O("min-replicas-to-write", "int", 0, lo=0, hi=_INT_MAX, alias="min-slaves-to-write"),
+    O("min-replicas-max-lag", "int", 10, lo=0, hi=_INT_MAX, alias="min-slaves-max-lag"),
+    O("replica-serve-stale-data", "bool", True, alias="slave-serve-stale-data"),
+    O("repl-timeout", "int", 60, lo=1, hi=_INT_MAX),
+    O("aof-use-rdb-preamble", "bool", True), O("aof-load-truncated", "bool", True),
+    O("no-appendfsync-on-rewrite", "bool", False),
+    O("auto-aof-rewrite-percentage", "int", 100, lo=0, hi=_INT_MAX),
+    O("auto-aof-rewrite-min-size", "mem", 64 * 1024 * 1024, lo=0),
+    O("lua-replicate-commands", "bool", True),
+    O("tcp-backlog", "int", 511, lo=0, hi=_INT_MAX, mutable=False),
+    O("unixsocket", "str", "", mutable=False), O("unixsocketperm", "int", 0, mutable=False), O("repl-backlog-size", "mem", 1024 * 1024, lo=1),
     O("snapshot-window", "str", "05:00-06:00"), O("snapshot-retention-limit", "int", 1, lo=0, hi=35),
     O("snapshot-log-bytes", "mem", 256 * 1024 * 1024, lo=0),
     O("log-segment-bytes", "mem", 64 * 1024 * 1024, lo=1024 * 1024, mutable=False),
-    O("latency-tracking", "bool", True),
 ]
 OPTIONS_BY_NAME = {}
 for _o in OPTIONS:
@@ -160,6 +218,8 @@ class Config:
         if not startup and not opt.mutable:
             raise PermissionError(name)
         value = self._parse_special(opt, raw) if opt.kind == "special" else opt.parse(raw)
+        if opt.name == "client-output-buffer-limit":
+            value = _merge_obuf(self.values.get(opt.name) or "", value)
         self.values[opt.name] = value
         for fn in self.listeners:
             fn(opt.name, value)
@@ -171,6 +231,24 @@ class Config:
                 if ch not in NOTIFY_FLAGS:
                     raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.")
             return raw
+        if opt.name == "save":
+            # sdssplitlen on single spaces; pairs of <seconds >= 1> <changes >= 0> (strtoll)
+            if raw == "":
+                return ""
+            parts = raw.split(" ")
+            if len(parts) % 2:
+                raise ValueError("Invalid save parameters")
+            vals = []
+            for j, p in enumerate(parts):
+                t = p.lstrip(" \t\n\r\f\v")
+                t = t[1:] if t[:1] == "+" else t
+                if not (t.isdigit() or (t[:1] == "-" and t[1:].isdigit())) and t != "":
+                    raise ValueError("Invalid save parameters")
+                v = int(t) if t else 0
+                if v < (1 if j % 2 == 0 else 0):
+                    raise ValueError("Invalid save parameters")
+                vals.append(str(v))
+            return " ".join(vals)
         if opt.name == "client-output-buffer-limit":
             parts = raw.split()
             if len(parts) % 4:
@@ -286,6 +364,19 @@ class Config:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.config_file)
+
+
+def _merge_obuf(current: str, raw: str) -> str:
+    """client-output-buffer-limit as Redis renders it: all three classes, in bytes."""
+    limits = {}
+    for src in (current, raw):
+        parts = src.split()
+        for i in range(0, len(parts) - 3, 4):
+            cls = parts[i].lower()
+            cls = "slave" if cls == "replica" else cls
+            limits[cls] = (parse_memory(parts[i + 1]), parse_memory(parts[i + 2]), int(parts[i + 3]))
+    return " ".join("%s %d %d %d" % ((cls,) + limits.get(cls, (0, 0, 0)))
+                    for cls in ("normal", "slave", "pubsub"))
 
 
 def _quote(v: str) -> str:

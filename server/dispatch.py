@@ -1,6 +1,7 @@
 """The ordered request pipeline (Redis's processCommand + call), in one place.
 
-``process(c, argv)``: lookup → arity → auth → ACL → loading → cluster → MULTI queueing →
+``process(c, argv)``: lookup (QUIT) → arity → auth → ACL → loading → cluster → CLIENT PAUSE →
+MULTI queueing →
 pub/sub context → OOM → log-failure check → :func:`call` → reply (gated on durability).
 
 ``call(c, cmd, argv)`` runs a handler and then decides, from what the handler changed, what
@@ -56,43 +57,53 @@ def process(c, argv) -> None:
     srv = c.server
     cmd = _cache.get(argv[0]) or lookup(argv[0])
     if cmd is None:
+        if argv[0].lower() == b"quit":
+            # Not a command-table entry in 6.2: answered before anything else, any arguments.
+            c.emit(resp.OK)
+            c.close_after_reply()
+            return None
         srv.stat_rejected_calls += 1
         return _reject(c, unknown_command_error(argv))
+    c.last_cmd = cmd
     n = len(argv)
     ar = cmd.arity
     if (ar > 0 and n != ar) or n < -ar:
-        return _reject(c, RedisError(errors.WRONG_ARITY % cmd.name))
-    if not c.authenticated and not cmd.flags & Flag.NO_AUTH:
-        return _reject(c, RedisError(errors.NOAUTH))
+        return _reject(c, RedisError(errors.WRONG_ARITY % cmd.name), cmd)
+    if not c.authenticated and not cmd.flags & Flag.NO_AUTH and srv.auth_required():
+        return _reject(c, RedisError(errors.NOAUTH), cmd)
     user = c.user
     if user is not None and not user.unrestricted:
         err = srv.acl_check(c, cmd, argv)
         if err is not None:
-            return _reject(c, err)
+            return _reject(c, err, cmd)
     if srv.loading and not cmd.flags & Flag.LOADING:
-        return _reject(c, RedisError(errors.LOADING))
+        return _reject(c, RedisError(errors.LOADING), cmd)
     if srv.cluster is not None:
         err = srv.cluster.check(c, cmd, argv)
         if err is not None:
-            return _reject(c, err)
+            return _reject(c, err, cmd)
+    if srv.pause_type and srv.clients_paused(c, cmd):
+        return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause
     if c.multi is not None and cmd.name not in _MULTI_IMMEDIATE:
         return srv.queue_multi(c, cmd, argv)
     if (c.pubsub_channels or c.pubsub_patterns) and c.proto == 2 and cmd.name not in _PUBSUB_OK:
         return _reject(c, RedisError(
             "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
-            "allowed in this context" % cmd.name))
+            "allowed in this context" % cmd.name), cmd)
     fl = cmd.flags
     if fl & Flag.DENYOOM and srv.maxmemory and srv.over_maxmemory():
-        return _reject(c, RedisError(errors.OOM))
+        return _reject(c, RedisError(errors.OOM), cmd)
     if fl & WRITE and srv.log_failed:
-        return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed))
+        return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
     reply = call(c, cmd, argv)
     if reply is not BLOCKED:
         c.emit(reply, c.required)
 
 
-def _reject(c, err):
+def _reject(c, err, cmd=None):
+    if cmd is not None:
+        cmd.stats[2] += 1  # rejected_calls (INFO commandstats)
     c.server.count_error(err)
     if c.multi is not None:
         c.multi_error = True
@@ -106,6 +117,15 @@ class _Blocked:
 
 
 BLOCKED = _Blocked()
+
+
+class _Paused:
+    """Returned by :func:`process` when CLIENT PAUSE holds the request back (it did not run)."""
+
+    __slots__ = ()
+
+
+PAUSED = _Paused()
 
 
 def call(c, cmd, argv):
@@ -135,6 +155,7 @@ def call(c, cmd, argv):
     except RedisError as e:
         reply = e
         srv.count_error(e)
+        cmd.stats[3] += 1
     dt = _perf() - t0
     if srv.dirty != dirty0 and fl & WRITE and not srv.propagated:
         srv.log_effect(c.db.id, argv)
@@ -147,6 +168,8 @@ def call(c, cmd, argv):
     st = cmd.stats
     st[0] += 1
     st[1] += dt
-    if dt * 1e6 >= srv.slowlog_threshold_us >= 0:
-        srv.slowlog_add(c, argv, dt)
+    if dt >= srv.slow_call_s:
+        srv.slow_call(c, cmd, argv, dt)
+    if srv.monitors:
+        srv.feed_monitors(c, cmd, argv)
     return reply

@@ -17,6 +17,12 @@ from .parser import ProtocolError, RequestParser
 from .resp import encode_error
 
 _process = dispatch.process
+_PAUSED = dispatch.PAUSED
+# Flow control (invisible to clients): past this much unsent output in one batch, hand it to the
+# transport; if the peer is not reading, stop running its requests until its buffer drains.
+_OUT_CHUNK = 256 * 1024
+# A parked client (blocked, paused) keeps what it sends; past this, stop reading from it.
+_PENDING_READ_PAUSE = 4 * 1024 * 1024
 
 
 class RedisProtocol(asyncio.Protocol):
@@ -52,25 +58,47 @@ class RedisProtocol(asyncio.Protocol):
 
     def data_received(self, data):
         c = self.client
-        if c is None or c.closing:
+        if c is None or c.closing or c.close_after:
             return
         c.last_interaction = time.monotonic()
-        if self.pending is not None:
-            # blocked (BLPOP...) or paused: keep bytes until the client runs again
-            self.pending.append(data)
-            if sum(map(len, self.pending.chunks)) > self.server.config["client-query-buffer-limit"]:
+        srv = self.server
+        srv.stat_net_in += len(data)
+        srv.stat_reads += 1
+        q = self.pending
+        if q is not None:
+            # blocked (BLPOP...), paused or not reading: keep bytes until the client runs again
+            q.append(data)
+            if q.size > srv.config["client-query-buffer-limit"]:
                 c.close("qbuf")
+            elif q.size > _PENDING_READ_PAUSE:
+                self.transport.pause_reading()
             return
-        try:
-            reqs = c.parser.feed(data, c.authenticated)
-        except ProtocolError as e:
-            self.run(e.requests)
-            self.protocol_error(str(e))
-            return
-        if c.parser.raw and len(c.parser.raw) > self.server.config["client-query-buffer-limit"]:
-            c.close("qbuf")
-            return
-        self.run(reqs)
+        self._consume(data)
+
+    def _consume(self, data) -> bool:
+        """Parse ``data`` and run the requests it completes.  Before AUTH the parser hands out
+        one request at a time (its limits depend on being authenticated, as in Redis, where
+        each request is parsed after the previous one ran).  False if the client is done."""
+        c = self.client
+        parser = c.parser
+        while True:
+            auth = c.authenticated
+            try:
+                reqs = parser.feed(data, auth)
+            except ProtocolError as e:
+                self.run(e.requests)
+                self.protocol_error(str(e))
+                return False
+            if ((parser.partial or parser.raw)
+                    and parser.buffered() > self.server.config["client-query-buffer-limit"]):
+                c.close("qbuf")  # Redis closes with no reply when the query buffer gets too big
+                return False
+            self.run(reqs)
+            if c.closing or c.close_after:
+                return False
+            if auth or not reqs or not parser.raw or self.pending is not None:
+                return True
+            data = b""
 
     def run(self, reqs):
         c = self.client
@@ -81,34 +109,51 @@ class RedisProtocol(asyncio.Protocol):
             argv = reqs[i]
             i += 1
             try:
-                _process(c, argv)
+                r = _process(c, argv)
             except Exception as e:  # a bug must never take the server down
                 srv.internal_error(c, argv, e)
-            if c.closing:
+                r = None
+            if r is _PAUSED:  # held back by CLIENT PAUSE: run it again when the pause ends
+                self.pending = _ReqQueue(reqs[i - 1:])
                 break
-            if c.blocked is not None or srv.clients_paused(c):
+            if c.reply_mode > 1:  # CLIENT REPLY SKIP: 2 = skip the next command, 3 = skipping
+                c.reply_mode = 3 if c.reply_mode == 2 else 0
+            if c.closing or c.close_after:
+                break
+            if c.blocked is not None:
                 self.pending = _ReqQueue(reqs[i:])
                 break
+            if len(c.out) > _OUT_CHUNK:
+                c.flush()
+                if self.paused and i < n:
+                    self.pending = _ReqQueue(reqs[i:])
+                    break
         if srv.ready_keys:
             srv.serve_ready_keys()
         c.flush()
 
     def resume(self):
-        """Run the requests that arrived while the client was blocked."""
+        """Run the requests that arrived while the client was blocked, paused or not reading."""
         q = self.pending
-        self.pending = None
-        if q is None or self.client.closing:
+        c = self.client
+        if q is None or c.closing or c.close_after:
             return
-        reqs = list(q.reqs)
-        for chunk in q.chunks:
-            try:
-                reqs.extend(self.client.parser.feed(chunk, self.client.authenticated))
-            except ProtocolError as e:
-                reqs.extend(e.requests)
-                self.run(reqs)
-                self.protocol_error(str(e))
+        if c.blocked is not None or self.paused or self.server.pause.is_paused(c):
+            return  # still parked: whatever ends that calls resume again
+        self.pending = None
+        if q.size > _PENDING_READ_PAUSE and not self.transport.is_closing():
+            self.transport.resume_reading()
+        self.run(q.reqs)
+        chunks = q.chunks
+        for k, chunk in enumerate(chunks):
+            if c.closing or c.close_after:
                 return
-        self.run(reqs)
+            if self.pending is not None:  # parked again: keep the rest, in order
+                for rest in chunks[k:]:
+                    self.pending.append(rest)
+                return
+            if not self._consume(chunk):
+                return
 
     def protocol_error(self, msg):
         c = self.client
@@ -131,19 +176,23 @@ class RedisProtocol(asyncio.Protocol):
         self.paused = False
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
+            if self.pending is not None:
+                self.resume()
 
 
 class _ReqQueue:
     """Requests parsed but not run yet (client blocked), plus raw bytes received since."""
 
-    __slots__ = ("reqs", "chunks")
+    __slots__ = ("reqs", "chunks", "size")
 
     def __init__(self, reqs):
         self.reqs = reqs
         self.chunks = []
+        self.size = 0
 
     def append(self, data):
         self.chunks.append(data)
+        self.size += len(data)
 
     def __iter__(self):
         return iter(self.chunks)

@@ -95,8 +95,9 @@ def format_double(x: float) -> bytes:
     """Format a double the way Redis's ``%.17g`` (addReplyDouble) prints it."""
     if math.isinf(x):
         return b"inf" if x > 0 else b"-inf"
-    if x == int(x) and abs(x) < 1e17:
+    if x and x == int(x) and abs(x) < 1e17:
         # %.17g prints integral values without exponent and without a trailing '.0'
+        # (zero goes to %.17g below, which keeps the sign of -0.0: Redis replies "-0")
         return b"%d" % int(x)
     return (b"%.17g" % x)
 

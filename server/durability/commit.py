@@ -99,6 +99,10 @@ class GroupCommitter:
             self._loop.call_soon(self._tick)
         return self._appended
 
+    def batch_empty(self) -> bool:
+        """True when nothing has been appended to the batch now forming (a record starts)."""
+        return not self._buf
+
     @property
     def appended(self) -> int:
         return self._appended

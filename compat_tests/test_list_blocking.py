@@ -1,0 +1,563 @@
+"""Blocking list commands (BLPOP BRPOP BLMOVE BRPOPLPUSH), as Redis 6.2.14 does them.
+
+Two or more connections: a client blocks on a raw connection (its reply is read later, byte for
+byte) while another pushes.  Timeouts are small and real.  Covers: immediate service, timeout
+replies per protocol, timeout parsing (Redis truncates ``seconds * 1000`` computed in long
+double, so ``0.001`` means "forever"), FIFO service among blocked clients, several keys, wake-up
+by pushes from other clients / MULTI / pipelines, BLMOVE chains and its wrong-type destination,
+blocking inside MULTI, CLIENT UNBLOCK, disconnects, databases and keyspace events.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .helpers import err, ex, resp_encode
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NOT_FLOAT = "ERR timeout is not a float or out of range"
+NEGATIVE = "ERR timeout is negative"
+SYNTAX = "ERR syntax error"
+NIL2 = b"*-1\r\n"
+SETTLE = 0.1   # time for a request sent on another connection to reach the server and block
+
+
+def bulk(*items):
+    out = b"*%d\r\n" % len(items)
+    for it in items:
+        it = it.encode() if isinstance(it, str) else it
+        out += b"$%d\r\n%s\r\n" % (len(it), it)
+    return out
+
+
+def blocked(make_raw, *args, proto=2):
+    """Send a blocking command on a fresh raw connection and return it (the reply comes later)."""
+    conn = make_raw()
+    if proto == 3:
+        assert conn.cmd("HELLO", "3").startswith(b"%")
+    conn.send(resp_encode(*args))
+    time.sleep(SETTLE)
+    return conn
+
+
+def still_blocked(conn, wait=0.15):
+    conn.assert_silent(wait)
+    return True
+
+
+def rl(client, key="l"):
+    return ex(client, "LRANGE", key, 0, -1)
+
+
+# --------------------------------------------------------------------------- argument errors
+
+
+TIMEOUT_CASES = [
+    ("abc", NOT_FLOAT), ("", NOT_FLOAT), (" 1", NOT_FLOAT), ("1 ", NOT_FLOAT), ("nan", NOT_FLOAT),
+    ("1_0", NOT_FLOAT), ("0x", NOT_FLOAT), ("1e", NOT_FLOAT), ("1e-5000", NOT_FLOAT), ("-1", NEGATIVE),
+    ("-0.5", NEGATIVE), ("inf", NEGATIVE), ("-inf", NEGATIVE), ("+Infinity", NEGATIVE), ("1e16", NEGATIVE),
+    ("9223372036854776", NEGATIVE), ("9223372036854775807", NEGATIVE), ("1e400", NEGATIVE), ("1e5000", NOT_FLOAT),
+]
+
+
+@pytest.mark.parametrize("timeout,message", TIMEOUT_CASES)
+@pytest.mark.parametrize(
+    "args",
+    [["BLPOP", "k"], ["BRPOP", "k1", "k2"], ["BLMOVE", "k", "d", "LEFT", "RIGHT"], ["BRPOPLPUSH", "k", "d"]],
+    ids=lambda a: a[0],
+)
+def test_timeout_errors(r2, args, timeout, message):
+    assert err(r2, *args, timeout) == message
+
+
+def test_timeout_parsed_before_keys(r2):
+    ex(r2, "SET", "s", "v")
+    ex(r2, "RPUSH", "l", "a")
+    assert err(r2, "BLPOP", "s", "x") == NOT_FLOAT
+    assert err(r2, "BLPOP", "l", "-1") == NEGATIVE
+    assert rl(r2) == [b"a"]
+
+
+def test_blmove_direction_checked_before_timeout(r2):
+    assert err(r2, "BLMOVE", "k", "d", "UP", "LEFT", "x") == SYNTAX
+    assert err(r2, "BLMOVE", "k", "d", "LEFT", "DOWN", "-1") == SYNTAX
+    assert err(r2, "BLMOVE", "k", "d", "LEFT", "LEFT", "x") == NOT_FLOAT
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["BLPOP", "k"], ["BRPOP", "k"], ["BLMOVE", "a", "b", "LEFT", "LEFT"], ["BRPOPLPUSH", "a", "b"], ["BLPOP"]],
+    ids=lambda a: "-".join(a),
+)
+def test_wrong_arity(r2, args):
+    assert err(r2, *args) == f"ERR wrong number of arguments for '{args[0].lower()}' command"
+
+
+# --------------------------------------------------------------------------- served at once
+
+
+def test_blpop_brpop_immediate(r2):
+    ex(r2, "RPUSH", "l", "a", "b", "c")
+    assert ex(r2, "BLPOP", "l", 0) == [b"l", b"a"]
+    assert ex(r2, "BRPOP", "l", 0) == [b"l", b"c"]
+    assert ex(r2, "BLPOP", "l", 1) == [b"l", b"b"]
+    assert ex(r2, "EXISTS", "l") == 0
+
+
+def test_blpop_first_nonempty_key_in_argument_order(r2):
+    ex(r2, "RPUSH", "k2", "x")
+    ex(r2, "RPUSH", "k3", "y")
+    assert ex(r2, "BLPOP", "k1", "k3", "k2", 0) == [b"k3", b"y"]
+    assert ex(r2, "BRPOP", "k1", "k3", "k2", 0) == [b"k2", b"x"]
+
+
+def test_blpop_wrongtype_order(r2):
+    ex(r2, "SET", "s", "v")
+    ex(r2, "RPUSH", "l", "a")
+    assert err(r2, "BLPOP", "s", "l", 0) == WRONGTYPE
+    assert err(r2, "BLPOP", "missing", "s", "l", 0) == WRONGTYPE
+    # a non-empty list before the string wins: the string is never looked at
+    assert ex(r2, "BLPOP", "l", "s", 0) == [b"l", b"a"]
+
+
+@pytest.mark.parametrize(
+    "cmd,expected_src,expected_dst",
+    [
+        (["BLMOVE", "s", "d", "LEFT", "RIGHT", 0], [b"b", b"c"], [b"x", b"a"]),
+        (["BLMOVE", "s", "d", "RIGHT", "LEFT", 0], [b"a", b"b"], [b"c", b"x"]),
+        (["BRPOPLPUSH", "s", "d", 0], [b"a", b"b"], [b"c", b"x"]),
+    ],
+    ids=["blmove-lr", "blmove-rl", "brpoplpush"],
+)
+def test_blmove_immediate(r2, cmd, expected_src, expected_dst):
+    ex(r2, "RPUSH", "s", "a", "b", "c")
+    ex(r2, "RPUSH", "d", "x")
+    assert ex(r2, *cmd) in (b"a", b"c")
+    assert rl(r2, "s") == expected_src
+    assert rl(r2, "d") == expected_dst
+
+
+def test_blmove_immediate_same_key_rotation(r2):
+    ex(r2, "RPUSH", "l", "a", "b", "c")
+    assert ex(r2, "BLMOVE", "l", "l", "LEFT", "RIGHT", 0) == b"a"
+    assert ex(r2, "BRPOPLPUSH", "l", "l", 0) == b"a"
+    assert rl(r2) == [b"a", b"b", b"c"]
+
+
+def test_blmove_immediate_wrongtype(r2):
+    ex(r2, "SET", "str", "v")
+    ex(r2, "RPUSH", "s", "a")
+    assert err(r2, "BLMOVE", "str", "d", "LEFT", "LEFT", 0) == WRONGTYPE
+    assert err(r2, "BLMOVE", "s", "str", "LEFT", "LEFT", 0) == WRONGTYPE
+    assert err(r2, "BRPOPLPUSH", "s", "str", 0) == WRONGTYPE
+    assert rl(r2, "s") == [b"a"]
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+@pytest.mark.parametrize("cmd", [["BLPOP", "k1", "k2"], ["BRPOP", "k"], ["BLMOVE", "k", "d", "LEFT", "LEFT"],
+                                 ["BRPOPLPUSH", "k", "d"]], ids=lambda a: a[0])
+def test_timeout_reply_resp2(make_raw, cmd):
+    conn = make_raw()
+    t0 = time.monotonic()
+    assert conn.cmd(*cmd, "0.1") == NIL2
+    assert 0.08 <= time.monotonic() - t0 < 2
+
+
+@pytest.mark.parametrize("cmd", [["BLPOP", "k"], ["BLMOVE", "k", "d", "RIGHT", "LEFT"]], ids=lambda a: a[0])
+def test_timeout_reply_resp3(make_raw, cmd):
+    conn = make_raw()
+    conn.cmd("HELLO", "3")
+    assert conn.cmd(*cmd, "0.1") == b"_\r\n"
+
+
+def test_timeout_reply_redis_py(r):
+    assert ex(r, "BLPOP", "k", "0.05") is None
+    assert ex(r, "BRPOPLPUSH", "k", "d", "0.05") is None
+    assert ex(r, "EXISTS", "d") == 0
+
+
+@pytest.mark.parametrize("timeout", ["0.05", "5e-2", "0x1p-4", ".06", "+0.05"])
+def test_timeout_float_forms(make_raw, timeout):
+    conn = make_raw()
+    t0 = time.monotonic()
+    assert conn.cmd("BLPOP", "k", timeout) == NIL2
+    assert time.monotonic() - t0 < 2
+
+
+@pytest.mark.parametrize("timeout", ["0", "0.001", "1e-3", "0.0009", "-0.0005", "1e-400", "-0"])
+def test_sub_millisecond_timeouts_block_forever(r2, make_raw, timeout):
+    # Redis truncates (long double)seconds * 1000 to integer ms: all of these are 0 = no timeout.
+    conn = blocked(make_raw, "BLPOP", "k", timeout)
+    assert still_blocked(conn, 0.3)
+    ex(r2, "RPUSH", "k", "v")
+    assert conn.recv_reply() == bulk("k", "v")
+
+
+def test_timeout_then_connection_still_usable(make_raw):
+    conn = make_raw()
+    assert conn.cmd("BLPOP", "k", "0.05") == NIL2
+    assert conn.cmd("PING") == b"+PONG\r\n"
+
+
+# --------------------------------------------------------------------------- served by a push
+
+
+def test_blpop_served_by_push_from_other_client(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    assert still_blocked(conn)
+    assert ex(r2, "RPUSH", "k", "a", "b") == 2
+    assert conn.recv_reply() == bulk("k", "a")
+    assert rl(r2, "k") == [b"b"]
+
+
+def test_brpop_served_from_the_tail(r2, make_raw):
+    conn = blocked(make_raw, "BRPOP", "k", "0")
+    ex(r2, "RPUSH", "k", "a", "b")
+    assert conn.recv_reply() == bulk("k", "b")
+    assert rl(r2, "k") == [b"a"]
+
+
+def test_lpush_multiple_serves_last_pushed(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "LPUSH", "k", "a", "b", "c")
+    assert conn.recv_reply() == bulk("k", "c")
+    assert rl(r2, "k") == [b"b", b"a"]
+
+
+def test_served_key_is_deleted_when_emptied(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    assert ex(r2, "RPUSH", "k", "only") == 1
+    assert conn.recv_reply() == bulk("k", "only")
+    assert ex(r2, "EXISTS", "k") == 0
+
+
+def test_resp3_served_reply(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "5", proto=3)
+    ex(r2, "RPUSH", "k", "v")
+    assert conn.recv_reply() == bulk("k", "v")
+
+
+def test_fifo_among_blocked_clients(r2, make_raw):
+    conns = [blocked(make_raw, "BLPOP", "k", "0") for _ in range(3)]
+    ex(r2, "RPUSH", "k", "a", "b")
+    assert conns[0].recv_reply() == bulk("k", "a")
+    assert conns[1].recv_reply() == bulk("k", "b")
+    assert still_blocked(conns[2])
+    ex(r2, "RPUSH", "k", "c")
+    assert conns[2].recv_reply() == bulk("k", "c")
+    assert ex(r2, "EXISTS", "k") == 0
+
+
+def test_fifo_mixed_sides(r2, make_raw):
+    left = blocked(make_raw, "BLPOP", "k", "0")
+    right = blocked(make_raw, "BRPOP", "k", "0")
+    ex(r2, "RPUSH", "k", "a", "b", "c")
+    assert left.recv_reply() == bulk("k", "a")
+    assert right.recv_reply() == bulk("k", "c")
+    assert rl(r2, "k") == [b"b"]
+
+
+def test_one_push_one_client(r2, make_raw):
+    first = blocked(make_raw, "BLPOP", "k", "0")
+    second = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "RPUSH", "k", "a")
+    assert first.recv_reply() == bulk("k", "a")
+    assert still_blocked(second)
+
+
+def test_multiple_keys_served_by_the_pushed_one(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k1", "k2", "k3", "0")
+    ex(r2, "RPUSH", "k2", "x")
+    assert conn.recv_reply() == bulk("k2", "x")
+    ex(r2, "RPUSH", "k1", "y")
+    assert rl(r2, "k1") == [b"y"]   # the client is no longer blocked on k1
+
+
+def test_duplicate_keys(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "k", "0")
+    ex(r2, "RPUSH", "k", "a", "b")
+    assert conn.recv_reply() == bulk("k", "a")
+    assert rl(r2, "k") == [b"b"]
+    conn2 = blocked(make_raw, "BRPOP", "z", "z", "0.1")
+    assert conn2.recv_reply() == NIL2
+
+
+def test_pipelined_commands_run_after_being_served(r2, make_raw):
+    conn = make_raw()
+    conn.send(resp_encode("BLPOP", "k", "0") + resp_encode("PING") + resp_encode("LLEN", "k"))
+    time.sleep(SETTLE)
+    assert still_blocked(conn)
+    ex(r2, "RPUSH", "k", "a", "b")
+    assert conn.recv_reply() == bulk("k", "a")
+    assert conn.recv_reply() == b"+PONG\r\n"
+    assert conn.recv_reply() == b":1\r\n"
+
+
+def test_push_and_pop_pipelined_by_the_pusher(make_raw):
+    # Redis serves blocked clients after each command, so the blocked client wins the element
+    # even when the pusher pipelines a pop right behind its push.
+    waiter = blocked(make_raw, "BLPOP", "k", "0")
+    pusher = make_raw()
+    pusher.send(resp_encode("RPUSH", "k", "a") + resp_encode("LPOP", "k"))
+    assert pusher.recv_reply() == b":1\r\n"
+    assert pusher.recv_reply() == b"$-1\r\n"
+    assert waiter.recv_reply() == bulk("k", "a")
+
+
+def test_key_of_another_type_does_not_serve(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "SET", "k", "string")
+    ex(r2, "SADD", "k2", "m")
+    assert still_blocked(conn)
+    ex(r2, "DEL", "k")
+    ex(r2, "RPUSH", "k", "v")
+    assert conn.recv_reply() == bulk("k", "v")
+
+
+def test_other_database_does_not_serve(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "SELECT", 1)
+    ex(r2, "RPUSH", "k", "db1")
+    assert still_blocked(conn)
+    ex(r2, "SELECT", 0)
+    ex(r2, "RPUSH", "k", "db0")
+    assert conn.recv_reply() == bulk("k", "db0")
+    ex(r2, "SELECT", 1)
+    assert rl(r2, "k") == [b"db1"]
+
+
+def test_blocked_in_selected_database(r2, make_raw):
+    conn = make_raw()
+    assert conn.cmd("SELECT", "3") == b"+OK\r\n"
+    conn.send(resp_encode("BLPOP", "k", "0"))
+    time.sleep(SETTLE)
+    ex(r2, "RPUSH", "k", "db0")
+    assert still_blocked(conn)
+    ex(r2, "SELECT", 3)
+    ex(r2, "RPUSH", "k", "db3")
+    assert conn.recv_reply() == bulk("k", "db3")
+    ex(r2, "SELECT", 0)
+    assert rl(r2, "k") == [b"db0"]
+
+
+def test_served_by_linsert_lmove_and_rpoplpush(r2, make_raw):
+    ex(r2, "RPUSH", "src", "a", "b")
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    assert ex(r2, "LMOVE", "src", "k", "LEFT", "RIGHT") == b"a"
+    assert conn.recv_reply() == bulk("k", "a")
+    conn = blocked(make_raw, "BRPOP", "k", "0")
+    assert ex(r2, "RPOPLPUSH", "src", "k") == b"b"
+    assert conn.recv_reply() == bulk("k", "b")
+    assert ex(r2, "EXISTS", "src", "k") == 0
+
+
+# --------------------------------------------------------------------------- BLMOVE / BRPOPLPUSH
+
+
+def test_blmove_served_when_pushed(r2, make_raw):
+    ex(r2, "RPUSH", "d", "x")
+    conn = blocked(make_raw, "BLMOVE", "s", "d", "RIGHT", "LEFT", "0")
+    assert still_blocked(conn)
+    ex(r2, "RPUSH", "s", "a", "b")
+    assert conn.recv_reply() == b"$1\r\nb\r\n"
+    assert rl(r2, "s") == [b"a"]
+    assert rl(r2, "d") == [b"b", b"x"]
+
+
+def test_brpoplpush_served_creates_destination(r2, make_raw):
+    conn = blocked(make_raw, "BRPOPLPUSH", "s", "d", "0")
+    ex(r2, "LPUSH", "s", "v")
+    assert conn.recv_reply() == b"$1\r\nv\r\n"
+    assert ex(r2, "EXISTS", "s") == 0
+    assert rl(r2, "d") == [b"v"]
+
+
+def test_blmove_same_key_served(r2, make_raw):
+    conn = blocked(make_raw, "BLMOVE", "l", "l", "LEFT", "RIGHT", "0")
+    ex(r2, "RPUSH", "l", "a", "b")
+    assert conn.recv_reply() == b"$1\r\na\r\n"
+    assert rl(r2) == [b"b", b"a"]
+
+
+def test_blmove_chain_serves_client_blocked_on_destination(r2, make_raw):
+    popper = blocked(make_raw, "BLPOP", "d", "0")
+    mover = blocked(make_raw, "BLMOVE", "s", "d", "LEFT", "LEFT", "0")
+    ex(r2, "RPUSH", "s", "v")
+    assert mover.recv_reply() == b"$1\r\nv\r\n"
+    assert popper.recv_reply() == bulk("d", "v")
+    assert ex(r2, "EXISTS", "s", "d") == 0
+
+
+def test_blmove_destination_of_wrong_type_when_served(r2, make_raw):
+    conn = blocked(make_raw, "BLMOVE", "s", "d", "LEFT", "RIGHT", "0")
+    other = blocked(make_raw, "BLPOP", "s", "0")
+    ex(r2, "SET", "d", "string")
+    ex(r2, "RPUSH", "s", "a", "b")
+    assert conn.recv_reply() == b"-" + WRONGTYPE.encode() + b"\r\n"
+    assert other.recv_reply() == bulk("s", "a")
+    assert rl(r2, "s") == [b"b"]
+    assert ex(r2, "GET", "d") == b"string"
+
+
+def test_blmove_fifo_with_blpop(r2, make_raw):
+    mover = blocked(make_raw, "BRPOPLPUSH", "s", "d", "0")
+    popper = blocked(make_raw, "BLPOP", "s", "0")
+    ex(r2, "RPUSH", "s", "a", "b", "c")
+    assert mover.recv_reply() == b"$1\r\nc\r\n"
+    assert popper.recv_reply() == bulk("s", "a")
+    assert rl(r2, "s") == [b"b"]
+    assert rl(r2, "d") == [b"c"]
+
+
+# --------------------------------------------------------------------------- MULTI / EXEC
+
+
+def test_blocking_commands_in_multi_do_not_block(raw):
+    assert raw.cmd("MULTI") == b"+OK\r\n"
+    for cmd in (["BLPOP", "k", "0"], ["BRPOP", "k1", "k2", "0"], ["BLMOVE", "k", "d", "LEFT", "LEFT", "0"],
+                ["BRPOPLPUSH", "k", "d", "0"]):
+        assert raw.cmd(*cmd) == b"+QUEUED\r\n"
+    # BLPOP/BRPOP reply a null array, BLMOVE/BRPOPLPUSH a null bulk (Redis's own choice)
+    assert raw.cmd("EXEC") == b"*4\r\n*-1\r\n*-1\r\n$-1\r\n$-1\r\n"
+
+
+def test_blocking_commands_in_multi_resp3(raw):
+    raw.cmd("HELLO", "3")
+    raw.cmd("MULTI")
+    raw.cmd("BLPOP", "k", "0")
+    raw.cmd("BLMOVE", "k", "d", "LEFT", "LEFT", "0")
+    assert raw.cmd("EXEC") == b"*2\r\n_\r\n_\r\n"
+
+
+def test_blocking_commands_in_multi_pop_when_nonempty(r2):
+    ex(r2, "RPUSH", "k", "a", "b", "c")
+    ex(r2, "MULTI")
+    ex(r2, "BLPOP", "k", "0")
+    ex(r2, "BRPOPLPUSH", "k", "d", "0")
+    ex(r2, "BLMOVE", "k", "d", "LEFT", "LEFT", "0")
+    ex(r2, "BRPOP", "k", "0")
+    assert ex(r2, "EXEC") == [[b"k", b"a"], b"c", b"b", None]
+    assert rl(r2, "d") == [b"b", b"c"]
+
+
+def test_push_inside_multi_serves_after_exec(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "MULTI")
+    ex(r2, "RPUSH", "k", "a")
+    ex(r2, "RPUSH", "k", "b")
+    assert ex(r2, "EXEC") == [1, 2]
+    assert conn.recv_reply() == bulk("k", "a")
+    assert rl(r2, "k") == [b"b"]
+
+
+def test_push_and_pop_in_one_multi_leaves_client_blocked(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "MULTI")
+    ex(r2, "RPUSH", "k", "a")
+    ex(r2, "LPOP", "k")
+    assert ex(r2, "EXEC") == [1, b"a"]
+    assert still_blocked(conn)
+    ex(r2, "RPUSH", "k", "b")
+    assert conn.recv_reply() == bulk("k", "b")
+
+
+def test_push_then_del_in_multi_leaves_client_blocked(r2, make_raw):
+    conn = blocked(make_raw, "BRPOP", "k", "0")
+    ex(r2, "MULTI")
+    ex(r2, "RPUSH", "k", "a")
+    ex(r2, "DEL", "k")
+    ex(r2, "EXEC")
+    assert still_blocked(conn)
+
+
+# --------------------------------------------------------------------------- unblock, disconnect
+
+
+def _client_id(conn):
+    reply = conn.cmd("CLIENT", "ID")
+    return int(reply[1:-2])
+
+
+def test_client_unblock_timeout_and_error(r2, make_raw):
+    conn = make_raw()
+    cid = _client_id(conn)
+    conn.send(resp_encode("BLPOP", "k", "0"))
+    time.sleep(SETTLE)
+    assert ex(r2, "CLIENT", "UNBLOCK", cid) == 1
+    assert conn.recv_reply() == NIL2
+    assert ex(r2, "CLIENT", "UNBLOCK", cid) == 0
+    conn.send(resp_encode("BLMOVE", "k", "d", "LEFT", "LEFT", "0"))
+    time.sleep(SETTLE)
+    assert ex(r2, "CLIENT", "UNBLOCK", cid, "ERROR") == 1
+    assert conn.recv_reply() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    assert conn.cmd("PING") == b"+PONG\r\n"
+
+
+def test_disconnect_while_blocked(r2, make_raw):
+    gone = blocked(make_raw, "BLPOP", "k", "0")
+    waiting = blocked(make_raw, "BLPOP", "k", "0")
+    gone.close()
+    time.sleep(SETTLE)
+    ex(r2, "RPUSH", "k", "a", "b")
+    assert waiting.recv_reply() == bulk("k", "a")
+    assert rl(r2, "k") == [b"b"]
+
+
+def test_disconnect_only_blocked_client_keeps_data(r2, make_raw):
+    gone = blocked(make_raw, "BRPOPLPUSH", "k", "d", "0")
+    gone.close()
+    time.sleep(SETTLE)
+    assert ex(r2, "RPUSH", "k", "a") == 1
+    assert rl(r2, "k") == [b"a"]
+    assert ex(r2, "EXISTS", "d") == 0
+    assert ex(r2, "PING") == b"PONG"
+
+
+# --------------------------------------------------------------------------- keyspace events
+
+
+@pytest.fixture
+def keyspace(make_client):
+    admin = make_client()
+    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    ps = make_client().pubsub()
+    ps.psubscribe("__keyspace@0__:*")
+    assert ps.get_message(timeout=2)["type"] == "psubscribe"
+
+    def collect(n, timeout=2.0):
+        out = []
+        deadline = time.monotonic() + timeout
+        while len(out) < n and time.monotonic() < deadline:
+            m = ps.get_message(timeout=0.1)
+            if m and m["type"] == "pmessage":
+                out.append((m["channel"].decode().split(":", 1)[1], m["data"].decode()))
+        return out
+
+    yield collect
+    ps.close()
+    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+
+
+def test_events_blpop_served(r2, make_raw, keyspace):
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "RPUSH", "k", "a")
+    assert conn.recv_reply() == bulk("k", "a")
+    assert keyspace(3) == [("k", "rpush"), ("k", "lpop"), ("k", "del")]
+
+
+def test_events_blmove_served(r2, make_raw, keyspace):
+    conn = blocked(make_raw, "BLMOVE", "s", "d", "LEFT", "RIGHT", "0")
+    ex(r2, "RPUSH", "s", "a", "b")
+    assert conn.recv_reply() == b"$1\r\na\r\n"
+    assert keyspace(3) == [("s", "rpush"), ("d", "rpush"), ("s", "lpop")]
+
+
+def test_events_blocking_immediate(r2, keyspace):
+    ex(r2, "RPUSH", "s", "a", "b")
+    ex(r2, "BRPOP", "s", 0)
+    ex(r2, "BRPOPLPUSH", "s", "d", 0)
+    assert keyspace(5) == [("s", "rpush"), ("s", "rpop"), ("d", "lpush"), ("s", "rpop"), ("s", "del")]

@@ -1,0 +1,68 @@
+"""CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the declarative table in ``config.py``.
+
+Redis 6.2 semantics: ``CONFIG GET`` takes exactly one glob pattern and replies name/value pairs
+(a map in RESP3); ``CONFIG SET`` takes exactly one parameter and one value.  Parameters that
+cannot change at run time are reported as unsupported, as 6.2 does.
+"""
+
+from __future__ import annotations
+
+from .. import info, resp
+from ..config import OPTIONS_BY_NAME
+from ..errors import RedisError
+from ..registry import command
+from .server import help_reply, subcommand_error
+
+_CONFIG_HELP = [
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+]
+
+
+def config_set(cfg, name: bytes, value: bytes) -> None:
+    """Apply ``CONFIG SET name value``; raise the RedisError 6.2 replies on failure."""
+    sname = name.decode("utf-8", "replace")
+    svalue = value.decode("utf-8", "surrogateescape")
+    opt = OPTIONS_BY_NAME.get(sname.lower())
+    if opt is None or not opt.mutable:
+        raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname)
+    try:
+        cfg.set(opt.name, svalue)
+    except ValueError as e:
+        shown = value.decode("utf-8", "replace")
+        if opt.kind == "special":
+            raise RedisError("ERR Invalid argument '%s' for CONFIG SET '%s'" % (shown, sname)) from None
+        raise RedisError("ERR Invalid argument '%s' for CONFIG SET '%s' - %s" % (shown, sname, e)) from None
+    except (KeyError, PermissionError):
+        raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname) from None
+
+
+@command("config", -2, "admin noscript loading stale no-data")
+def config(c, argv):
+    "CONFIG GET pattern | SET parameter value | RESETSTAT | REWRITE | HELP"
+    n = len(argv)
+    sub = argv[1].lower()
+    srv = c.server
+    if sub == b"get" and n == 3:
+        return resp.Map(srv.config.get_matching(argv[2]))
+    if sub == b"set" and n == 4:
+        config_set(srv.config, argv[2], argv[3])
+        return resp.OK
+    if sub == b"resetstat" and n == 2:
+        info.reset_stats(srv)
+        return resp.OK
+    if sub == b"rewrite" and n == 2:
+        try:
+            srv.config.rewrite()
+        except OSError as e:
+            raise RedisError("ERR Rewriting config file: %s" % (e.strerror or e)) from None
+        return resp.OK
+    if sub == b"help" and n == 2:
+        return help_reply(argv[0], _CONFIG_HELP)
+    raise subcommand_error(argv)
