@@ -13,10 +13,16 @@ categories), :mod:`.users` (rules, descriptions, checks), :mod:`.log` (ACL LOG),
 from .glob import compile_patterns, stringmatch
 from .log import AclLog, LogEntry
 from .store import LOAD_WARNING, SAVE_ERROR, Acl, AclError, pubsub_revocation
-from .table import (CATEGORIES, PUBSUB_NONE, PUBSUB_PSUBSCRIBE, PUBSUB_PUBLISH, PUBSUB_SUBSCRIBE,
-                    CommandSpec, CommandTable)
-from .users import (DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, RuleError, User,
-                    hash_password)
+from .table import (
+    CATEGORIES,
+    PUBSUB_NONE,
+    PUBSUB_PSUBSCRIBE,
+    PUBSUB_PUBLISH,
+    PUBSUB_SUBSCRIBE,
+    CommandSpec,
+    CommandTable,
+)
+from .users import DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, RuleError, User, hash_password
 
 __all__ = [
     "Acl", "AclError", "AclLog", "LogEntry", "User", "RuleError", "CommandSpec", "CommandTable",

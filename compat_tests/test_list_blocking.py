@@ -10,6 +10,7 @@ blocking inside MULTI, CLIENT UNBLOCK, disconnects, databases and keyspace event
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -21,7 +22,6 @@ NOT_FLOAT = "ERR timeout is not a float or out of range"
 NEGATIVE = "ERR timeout is negative"
 SYNTAX = "ERR syntax error"
 NIL2 = b"*-1\r\n"
-SETTLE = 0.1   # time for a request sent on another connection to reach the server and block
 
 
 def bulk(*items):
@@ -32,13 +32,39 @@ def bulk(*items):
     return out
 
 
+def _blocked_count(conn) -> int:
+    m = re.search(rb"blocked_clients:(\d+)", conn.cmd("INFO", "clients"))
+    return int(m.group(1))
+
+
+def wait_blocked(make_raw, n, timeout=5.0):
+    """Wait until the server reports ``n`` blocked clients (INFO clients)."""
+    probe = make_raw()
+    deadline = time.monotonic() + timeout
+    while (got := _blocked_count(probe)) != n:
+        assert time.monotonic() < deadline, f"{got} blocked clients, expected {n}"
+        time.sleep(0.005)
+    probe.close()
+
+
+def send_and_wait_blocked(make_raw, conn, *args):
+    """Send a blocking command on ``conn`` and wait until the server has parked it."""
+    probe = make_raw()
+    before = _blocked_count(probe)
+    conn.send(resp_encode(*args))
+    deadline = time.monotonic() + 5.0
+    while _blocked_count(probe) <= before:
+        assert time.monotonic() < deadline, f"{args!r} did not block"
+        time.sleep(0.005)
+    probe.close()
+
+
 def blocked(make_raw, *args, proto=2):
-    """Send a blocking command on a fresh raw connection and return it (the reply comes later)."""
+    """Send a blocking command on a fresh raw connection, wait until it is parked, return it."""
     conn = make_raw()
     if proto == 3:
         assert conn.cmd("HELLO", "3").startswith(b"%")
-    conn.send(resp_encode(*args))
-    time.sleep(SETTLE)
+    send_and_wait_blocked(make_raw, conn, *args)
     return conn
 
 
@@ -63,13 +89,19 @@ TIMEOUT_CASES = [
 
 
 @pytest.mark.parametrize("timeout,message", TIMEOUT_CASES)
+def test_timeout_errors(r2, timeout, message):
+    assert err(r2, "BLPOP", "k", timeout) == message
+
+
 @pytest.mark.parametrize(
     "args",
-    [["BLPOP", "k"], ["BRPOP", "k1", "k2"], ["BLMOVE", "k", "d", "LEFT", "RIGHT"], ["BRPOPLPUSH", "k", "d"]],
+    [["BRPOP", "k1", "k2"], ["BLMOVE", "k", "d", "LEFT", "RIGHT"], ["BRPOPLPUSH", "k", "d"]],
     ids=lambda a: a[0],
 )
-def test_timeout_errors(r2, args, timeout, message):
-    assert err(r2, *args, timeout) == message
+def test_timeout_errors_other_commands(r2, args):
+    # one parser for all of them (getTimeoutFromObjectOrReply)
+    for timeout, message in [("abc", NOT_FLOAT), ("-1", NEGATIVE), ("inf", NEGATIVE), ("1e16", NEGATIVE)]:
+        assert err(r2, *args, timeout) == message
 
 
 def test_timeout_parsed_before_keys(r2):
@@ -289,7 +321,7 @@ def test_duplicate_keys(r2, make_raw):
 def test_pipelined_commands_run_after_being_served(r2, make_raw):
     conn = make_raw()
     conn.send(resp_encode("BLPOP", "k", "0") + resp_encode("PING") + resp_encode("LLEN", "k"))
-    time.sleep(SETTLE)
+    wait_blocked(make_raw, 1)
     assert still_blocked(conn)
     ex(r2, "RPUSH", "k", "a", "b")
     assert conn.recv_reply() == bulk("k", "a")
@@ -333,8 +365,7 @@ def test_other_database_does_not_serve(r2, make_raw):
 def test_blocked_in_selected_database(r2, make_raw):
     conn = make_raw()
     assert conn.cmd("SELECT", "3") == b"+OK\r\n"
-    conn.send(resp_encode("BLPOP", "k", "0"))
-    time.sleep(SETTLE)
+    send_and_wait_blocked(make_raw, conn, "BLPOP", "k", "0")
     ex(r2, "RPUSH", "k", "db0")
     assert still_blocked(conn)
     ex(r2, "SELECT", 3)
@@ -390,6 +421,53 @@ def test_blmove_chain_serves_client_blocked_on_destination(r2, make_raw):
     assert mover.recv_reply() == b"$1\r\nv\r\n"
     assert popper.recv_reply() == bulk("d", "v")
     assert ex(r2, "EXISTS", "s", "d") == 0
+
+
+def test_circular_brpoplpush(r2, make_raw):
+    one = blocked(make_raw, "BRPOPLPUSH", "list1", "list2", "0")
+    two = blocked(make_raw, "BRPOPLPUSH", "list2", "list1", "0")
+    ex(r2, "RPUSH", "list1", "foo")
+    assert one.recv_reply() == b"$3\r\nfoo\r\n"
+    assert two.recv_reply() == b"$3\r\nfoo\r\n"
+    assert rl(r2, "list1") == [b"foo"]
+    assert ex(r2, "EXISTS", "list2") == 0
+
+
+def test_linked_blmoves(r2, make_raw):
+    one = blocked(make_raw, "BLMOVE", "list1", "list2", "LEFT", "RIGHT", "0")
+    two = blocked(make_raw, "BLMOVE", "list2", "list3", "RIGHT", "LEFT", "0")
+    ex(r2, "RPUSH", "list1", "foo")
+    assert one.recv_reply() == b"$3\r\nfoo\r\n"
+    assert two.recv_reply() == b"$3\r\nfoo\r\n"
+    assert ex(r2, "EXISTS", "list1", "list2") == 0
+    assert rl(r2, "list3") == [b"foo"]
+
+
+def test_chained_brpoplpush_pipelined_then_closed(r2, make_raw):
+    # Redis regression #593: a served client with a second blocking command pipelined
+    one = make_raw()
+    one.send(resp_encode("BRPOPLPUSH", "a", "b", "0") * 2)
+    wait_blocked(make_raw, 1)
+    two = blocked(make_raw, "BRPOPLPUSH", "b", "c", "0")
+    ex(r2, "LPUSH", "a", "data")
+    assert one.recv_reply() == b"$4\r\ndata\r\n"
+    assert two.recv_reply() == b"$4\r\ndata\r\n"
+    assert still_blocked(one)
+    one.close()
+    two.close()
+    wait_blocked(make_raw, 0)
+    assert ex(r2, "PING") == b"PONG"
+    assert rl(r2, "c") == [b"data"]
+    ex(r2, "RPUSH", "a", "x")
+    assert rl(r2, "a") == [b"x"]
+
+
+def test_blpop_served_when_key_renamed_into_place(r2, make_raw):
+    conn = blocked(make_raw, "BLPOP", "target", "0")
+    ex(r2, "RPUSH", "tmp", "a", "b")
+    ex(r2, "RENAME", "tmp", "target")
+    assert conn.recv_reply() == bulk("target", "a")
+    assert rl(r2, "target") == [b"b"]
 
 
 def test_blmove_destination_of_wrong_type_when_served(r2, make_raw):
@@ -485,13 +563,11 @@ def _client_id(conn):
 def test_client_unblock_timeout_and_error(r2, make_raw):
     conn = make_raw()
     cid = _client_id(conn)
-    conn.send(resp_encode("BLPOP", "k", "0"))
-    time.sleep(SETTLE)
+    send_and_wait_blocked(make_raw, conn, "BLPOP", "k", "0")
     assert ex(r2, "CLIENT", "UNBLOCK", cid) == 1
     assert conn.recv_reply() == NIL2
     assert ex(r2, "CLIENT", "UNBLOCK", cid) == 0
-    conn.send(resp_encode("BLMOVE", "k", "d", "LEFT", "LEFT", "0"))
-    time.sleep(SETTLE)
+    send_and_wait_blocked(make_raw, conn, "BLMOVE", "k", "d", "LEFT", "LEFT", "0")
     assert ex(r2, "CLIENT", "UNBLOCK", cid, "ERROR") == 1
     assert conn.recv_reply() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     assert conn.cmd("PING") == b"+PONG\r\n"
@@ -501,7 +577,7 @@ def test_disconnect_while_blocked(r2, make_raw):
     gone = blocked(make_raw, "BLPOP", "k", "0")
     waiting = blocked(make_raw, "BLPOP", "k", "0")
     gone.close()
-    time.sleep(SETTLE)
+    wait_blocked(make_raw, 1)
     ex(r2, "RPUSH", "k", "a", "b")
     assert waiting.recv_reply() == bulk("k", "a")
     assert rl(r2, "k") == [b"b"]
@@ -510,11 +586,33 @@ def test_disconnect_while_blocked(r2, make_raw):
 def test_disconnect_only_blocked_client_keeps_data(r2, make_raw):
     gone = blocked(make_raw, "BRPOPLPUSH", "k", "d", "0")
     gone.close()
-    time.sleep(SETTLE)
+    wait_blocked(make_raw, 0)
     assert ex(r2, "RPUSH", "k", "a") == 1
     assert rl(r2, "k") == [b"a"]
     assert ex(r2, "EXISTS", "d") == 0
     assert ex(r2, "PING") == b"PONG"
+
+
+def _blocked_clients(client):
+    for line in ex(client, "INFO", "clients").split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":")[1])
+    raise AssertionError("no blocked_clients in INFO clients")
+
+
+def test_info_blocked_clients(r2, make_raw):
+    assert _blocked_clients(r2) == 0
+    served = blocked(make_raw, "BLPOP", "k", "0")
+    timed = blocked(make_raw, "BRPOPLPUSH", "z", "d", "0.3")
+    gone = blocked(make_raw, "BLMOVE", "q", "d", "LEFT", "LEFT", "0")
+    assert _blocked_clients(r2) == 3
+    ex(r2, "RPUSH", "k", "v")
+    assert served.recv_reply() == bulk("k", "v")
+    assert _blocked_clients(r2) == 2
+    assert timed.recv_reply() == NIL2
+    gone.close()
+    wait_blocked(make_raw, 0)
+    assert _blocked_clients(r2) == 0
 
 
 # --------------------------------------------------------------------------- keyspace events

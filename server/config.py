@@ -194,7 +194,7 @@ for _o in OPTIONS:
     if _o.alias:
         OPTIONS_BY_NAME[_o.alias] = _o
 
-NOTIFY_FLAGS = "KEg$lshzxetmdnA"
+NOTIFY_FLAGS = "KEg$lshzxetmdA"  # Redis 6.2: no "n" (new key events came in 7.0)
 
 
 class Config:
@@ -386,21 +386,24 @@ def _quote(v: str) -> str:
 
 
 def render_notify_flags(v: str) -> str:
-    """Render notify-keyspace-events as Redis's keyspaceEventsFlagsToString does."""
+    """Render notify-keyspace-events as Redis 6.2's keyspaceEventsFlagsToString does ("A" is
+    every class g$lshzxetd; "m", key misses, is not part of it)."""
     flags = set(v)
     if "A" in flags:
-        flags |= set("g$lshzxetmd")
+        flags |= set("g$lshzxetd")
     out = ""
-    if set("g$lshzxetmd") <= flags:
+    if set("g$lshzxetd") <= flags:
         out = "A"
     else:
-        for c in "g$lshzxedtm":
+        for c in "g$lshzxetd":
             if c in flags:
                 out += c
     if "K" in flags:
         out += "K"
     if "E" in flags:
         out += "E"
+    if "m" in flags:
+        out += "m"
     return out
 
 

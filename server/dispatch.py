@@ -99,6 +99,10 @@ def process(c, argv) -> None:
     reply = call(c, cmd, argv)
     if reply is not BLOCKED:
         c.emit(reply, c.required)
+    if srv.ready_keys:
+        # as processCommand: serve clients blocked on keys this command made ready before the
+        # next command runs (a pipelined "RPUSH k a; LPOP k" must let a BLPOP on k win)
+        srv.serve_ready_keys()
 
 
 def _reject(c, err, cmd=None):

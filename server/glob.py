@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["glob_match", "compile_glob", "glob_regex"]
+__all__ = ["glob_match", "compile_glob", "glob_matcher", "glob_regex"]
 
 _ANY = frozenset(range(256))
 _STAR = None
@@ -157,15 +157,22 @@ def glob_regex(pattern: bytes, nocase: bool = False) -> bytes:
             segments.append([])
         else:
             segments[-1].append(_byte_class(t))
-    parts = [b"(?=.)"]  # a non-empty pattern never matches the empty string
+    parts = []
+    if not any(segments):
+        return b"(?=.)"  # only stars: any non-empty string (a pattern never matches "")
     parts.extend(segments[0])
-    if len(segments) > 1:
-        for seg in segments[1:-1]:
-            if seg:
-                parts.append(b"(?>.*?" + b"".join(seg) + b")")
+    if len(segments) == 1:
+        parts.append(b"\\Z")
+        return b"".join(parts)
+    for seg in segments[1:-1]:
+        if seg:
+            parts.append(b"(?>.*?" + b"".join(seg) + b")")
+    if segments[-1]:
         parts.append(b".*")
         parts.extend(segments[-1])
-    parts.append(b"\\Z")
+        parts.append(b"\\Z")
+    # else: the pattern ends with "*", which matches whatever is left (re.match is anchored
+    # at the start only)
     return b"".join(parts)
 
 
@@ -187,3 +194,11 @@ def compile_glob(pattern: bytes, nocase: bool = False):
         return bool
     m = _compiled(pattern, nocase)
     return lambda s: m(s) is not None
+
+
+def glob_matcher(pattern: bytes, nocase: bool = False):
+    """Like :func:`compile_glob` but the predicate returns a truthy match object or None: no
+    Python-level wrapper, for ``filter(glob_matcher(p), keys)`` over many keys."""
+    if pattern == b"*":
+        return bool
+    return _compiled(pattern, nocase)

@@ -29,7 +29,7 @@ def now_ms() -> int:
 
 
 class Database:
-    __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards")
+    __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards", "removed", "keyindex")
 
     def __init__(self, server, index: int):
         self.id = index
@@ -38,6 +38,10 @@ class Database:
         self.expires: dict = {}
         self.avg_ttl = 0
         self.hazards: dict = {}  # key -> log offset of its latest not-yet-durable write
+        # keys removed from ``data`` so far: every removal must count here, it is how the SCAN
+        # index (keyindex.py) finds the keys added since it last looked
+        self.removed = 0
+        self.keyindex = None  # the SCAN / RANDOMKEY index, built on first use
 
     # ---- lookups -------------------------------------------------------------------------
     def expire_if_needed(self, key) -> bool:
@@ -58,6 +62,7 @@ class Database:
         srv = self.server
         del self.data[key]
         del self.expires[key]
+        self.removed += 1
         srv.log_effect(self.id, [b"DEL", key])
         srv.on_key_change(self, key)
         srv.notify(self, key, b"expired", "x")
@@ -107,6 +112,7 @@ class Database:
         if self.lookup_write(key) is None:
             return False
         del self.data[key]
+        self.removed += 1
         if self.expires:
             self.expires.pop(key, None)
         return True

@@ -1,17 +1,29 @@
-"""Request parsing: hiredis as the fast path, a pure-Python parser as the specification.
+"""Request parsing: hiredis as the fast path, a Redis-exact incremental parser for the rest.
 
 Redis accepts two request forms: RESP multibulk (``*N\\r\\n$len\\r\\narg\\r\\n...``) and inline
 commands (``SET a "b c"\\n``).  hiredis parses multibulk frames in C, but it is a *reply*
-parser: it accepts things Redis refuses (``:1`` elements, nested arrays), knows nothing of
-``proto-max-bulk-len`` or the unauthenticated limits, and cannot parse inline commands.  So:
+parser: it accepts things Redis refuses (``:1`` elements, nested arrays, RESP3 types), knows
+nothing of ``proto-max-bulk-len`` or the unauthenticated limits, cannot parse inline commands,
+and would wait for the payload of a length Redis refuses at once.  So :class:`RequestParser`
+uses hiredis only for what it is good at, *whole* well-formed frames:
 
-* :class:`RequestParser` feeds hiredis and keeps the raw bytes received since the last frame
-  boundary (``raw``).  In the normal case — whole frames, nothing pending — that buffer is
-  cleared after each read and costs one append.
-* When hiredis errors, returns a frame Redis would refuse, sees a frame that does not start
-  with ``*`` (an inline command), or is left with a partial frame, the same bytes are handed to
-  :func:`parse_pure`, a parser that follows Redis's ``processMultibulkBuffer`` /
-  ``processInlineBuffer`` exactly, including their error texts.
+* A read that starts at a frame boundary with ``*`` goes to hiredis.  If hiredis returns only
+  lists of bytes and ends exactly at a frame boundary, that is the result (the common case).
+  "Exactly at a boundary" is checked, not guessed: hiredis has no unread bytes, and a probe
+  frame ``*0\\r\\n`` fed after them comes back on its own (were hiredis inside an unfinished
+  array, the probe would become one of its elements).
+* Otherwise — the read ends inside a frame, hiredis errors, or returns something Redis would
+  not take as a request — the bytes from the first frame hiredis did not return (located from
+  the exact encoded length of the frames before it) go to the *pure* parser, a port of Redis's
+  ``processInputBuffer`` / ``processMultibulkBuffer`` / ``processInlineBuffer`` that keeps its
+  state between reads like Redis does (so a frame arriving in many pieces costs linear time),
+  refuses bad headers as soon as they are complete, and produces Redis's exact error texts.
+  Once it is back at a frame boundary before a ``*``, hiredis takes over again.
+
+Redis's C-string quirks are reproduced: a header line ends at the first ``\\r`` (the byte after
+it is skipped unseen), a NUL byte hides any line end after it (Redis's ``strchr`` stops there),
+the CRLF after a bulk payload is not checked, lengths follow ``string2ll`` (no ``+``, no leading
+zeros, no spaces).
 """
 
 from __future__ import annotations
@@ -23,21 +35,56 @@ INLINE_MAX = 64 * 1024
 UNAUTH_MULTIBULK = 10
 UNAUTH_BULK = 16384
 
+_PROBE = b"*0\r\n"
+_DIGITS = [len(str(i)) for i in range(10000)]
+
 
 class ProtocolError(Exception):
-    """A malformed request: Redis replies ``-ERR Protocol error: <msg>`` and closes."""
+    """A malformed request: Redis replies ``-ERR Protocol error: <msg>`` and closes.
+
+    ``requests`` holds the requests that preceded the bad one (they run before the error)."""
+
+    requests: list = []
 
 
 class Incomplete(Exception):
     pass
 
 
+def _to_ll(b) -> int | None:
+    """string2ll: the int64 value of ``b`` or None."""
+    n = len(b)
+    if n == 0 or n > 20:
+        return None
+    b = bytes(b)
+    if b.isdigit():
+        if b[0] == 0x30 and n > 1:
+            return None
+    elif not (b[0] == 0x2D and n > 1 and b[1:].isdigit() and b[1] != 0x30):
+        return None
+    v = int(b)
+    if v > 0x7FFFFFFFFFFFFFFF or v < -0x8000000000000000:
+        return None
+    return v
+
+
+def _strchr(buf, ch: bytes, pos: int, end: int) -> int:
+    """Redis's ``strchr(querybuf + pos, ch)``: -1 if ``ch`` is absent or a NUL comes first."""
+    i = buf.find(ch, pos, end)
+    if i < 0 or buf.find(b"\0", pos, i) >= 0:
+        return -1
+    return i
+
+
 def split_inline(line: bytes):
-    """sdssplitargs: split an inline command, honouring quotes and escapes."""
+    """sdssplitargs: split an inline command, honouring quotes and escapes (None: unbalanced)."""
+    z = line.find(b"\0")
+    if z >= 0:
+        line = line[:z]  # a C string ends at its NUL
     args = []
     i, n = 0, len(line)
     while True:
-        while i < n and line[i] in b" \t\n\r\v\f\x00"[:6]:
+        while i < n and line[i] in b" \t\n\r\v\f":
             i += 1
         if i >= n:
             return args
@@ -82,7 +129,7 @@ def split_inline(line: bytes):
                 if i >= n:
                     break
                 c = line[i]
-                if c in b" \n\r\t\x00":
+                if c in b" \n\r\t":
                     break
                 if c == 0x22:
                     inq = True
@@ -98,230 +145,233 @@ def _ishex(c):
     return c in b"0123456789abcdefABCDEF"
 
 
-def parse_pure(buf, pos: int, max_bulk: int, authenticated: bool):
-    """Parse one request from ``buf[pos:]``.
-
-    Returns ``(argv, newpos)``; ``argv`` may be ``[]`` for an empty line or ``*0``.  Raises
-    :class:`Incomplete` when more bytes are needed and :class:`ProtocolError` with Redis's text.
-    Headers are validated as soon as they are complete, so a huge declared length is refused
-    before its payload arrives, as Redis does.
-    """
-    n = len(buf)
-    if pos >= n:
+def _parse_inline(buf, pos: int, n: int):
+    """processInlineBuffer: ``(argv, newpos)``; Incomplete / ProtocolError."""
+    nl = _strchr(buf, b"\n", pos, n)
+    if nl < 0:
+        if n - pos > INLINE_MAX:
+            raise ProtocolError("too big inline request")
         raise Incomplete
-    if buf[pos] != 0x2A:  # inline
-        nl = buf.find(b"\n", pos)
-        if nl < 0:
-            if n - pos > INLINE_MAX:
-                raise ProtocolError("too big inline request")
-            raise Incomplete
-        line = bytes(buf[pos:nl])
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        argv = split_inline(line)
-        if argv is None:
-            raise ProtocolError("unbalanced quotes in request")
-        return argv, nl + 1
-    nl = buf.find(b"\r\n", pos)
+    end = nl - 1 if nl > pos and buf[nl - 1] == 0x0D else nl
+    argv = split_inline(bytes(buf[pos:end]))
+    if argv is None:
+        raise ProtocolError("unbalanced quotes in request")
+    return argv, nl + 1
+
+
+def _parse_count(buf, pos: int, n: int, authenticated: bool):
+    """The ``*N`` line of a multibulk request: ``(count, newpos)``; Incomplete / ProtocolError."""
+    nl = _strchr(buf, b"\r", pos, n)
     if nl < 0:
         if n - pos > INLINE_MAX:
             raise ProtocolError("too big mbulk count string")
         raise Incomplete
-    try:
-        count = int(buf[pos + 1:nl])
-    except ValueError:
-        raise ProtocolError("invalid multibulk length") from None
-    if count > MAX_MULTIBULK:
+    if nl > n - 2:
+        raise Incomplete
+    count = _to_ll(buf[pos + 1:nl])
+    if count is None or count > MAX_MULTIBULK:
         raise ProtocolError("invalid multibulk length")
-    if not authenticated and count > UNAUTH_MULTIBULK:
+    if count > UNAUTH_MULTIBULK and not authenticated:
         raise ProtocolError("unauthenticated multibulk length")
-    p = nl + 2
-    if count <= 0:
-        return [], p
+    return count, nl + 2
+
+
+def _parse_bulk_len(buf, pos: int, n: int, max_bulk: int, authenticated: bool):
+    """A ``$len`` line: ``(len, newpos)``; Incomplete / ProtocolError."""
+    nl = _strchr(buf, b"\r", pos, n)
+    if nl < 0:
+        if n - pos > INLINE_MAX:
+            raise ProtocolError("too big bulk count string")
+        raise Incomplete
+    if nl > n - 2:
+        raise Incomplete
+    if buf[pos] != 0x24:
+        raise ProtocolError("expected '$', got '%s'" % chr(buf[pos]))
+    ln = _to_ll(buf[pos + 1:nl])
+    if ln is None or ln < 0 or ln > max_bulk:
+        raise ProtocolError("invalid bulk length")
+    if ln > UNAUTH_BULK and not authenticated:
+        raise ProtocolError("unauthenticated bulk length")
+    return ln, nl + 2
+
+
+def parse_pure(buf, pos: int, max_bulk: int, authenticated: bool):
+    """Parse one whole request from ``buf[pos:]`` (stateless; :class:`RequestParser` keeps
+    state between reads instead).  ``(argv, newpos)``; ``argv`` is ``[]`` for an empty line
+    or ``*0``.  Raises :class:`Incomplete` or :class:`ProtocolError` with Redis's text."""
+    n = len(buf)
+    if pos >= n:
+        raise Incomplete
+    if buf[pos] != 0x2A:
+        return _parse_inline(buf, pos, n)
+    count, p = _parse_count(buf, pos, n, authenticated)
     argv = []
     for _ in range(count):
-        if p >= n:
-            raise Incomplete
-        if buf[p] != 0x24:
-            raise ProtocolError("expected '$', got '%s'" % chr(buf[p]))
-        nl = buf.find(b"\r\n", p)
-        if nl < 0:
-            if n - p > INLINE_MAX:
-                raise ProtocolError("too big bulk count string")
-            raise Incomplete
-        try:
-            ln = int(buf[p + 1:nl])
-        except ValueError:
-            raise ProtocolError("invalid bulk length") from None
-        if ln < 0 or ln > max_bulk:
-            raise ProtocolError("invalid bulk length")
-        if not authenticated and ln > UNAUTH_BULK:
-            raise ProtocolError("unauthenticated bulk length")
-        p = nl + 2
-        if p + ln + 2 > n:
+        ln, p = _parse_bulk_len(buf, p, n, max_bulk, authenticated)
+        if n - p < ln + 2:
             raise Incomplete
         argv.append(bytes(buf[p:p + ln]))
         p += ln + 2
     return argv, p
 
 
+def encoded_length(argv) -> int:
+    """Bytes of ``argv`` as a multibulk frame (what hiredis consumed for it)."""
+    d = _DIGITS
+    n = len(argv)
+    t = 3 + (d[n] if n < 10000 else len(str(n))) + 5 * n
+    for a in argv:
+        ln = len(a)
+        t += ln + (d[ln] if ln < 10000 else len(str(ln)))
+    return t
+
+
 class RequestParser:
-    """Turns received bytes into argv lists (see the module docstring).
+    """Turns received bytes into argv lists (see the module docstring)."""
 
-    hiredis keeps its own state across reads, so in hiredis mode every byte goes to hiredis.
-    ``raw`` holds the bytes since the last point known to be a frame boundary (a read that
-    ended exactly where the last returned frame ended); it is what the pure parser re-reads to
-    validate a partial frame's headers or to produce Redis's exact error text.
-    """
-
-    __slots__ = ("reader", "raw", "delivered", "pure", "max_bulk", "tracking", "partial")
-
-    VALIDATE_LIMIT = 1024 * 1024
+    __slots__ = ("reader", "raw", "pure", "max_bulk", "mbulk", "bulklen", "argv")
 
     def __init__(self, max_bulk: int = 512 * 1024 * 1024):
         self.reader = hiredis.Reader()
-        self.raw = bytearray()
-        self.delivered = 0      # frames hiredis returned out of ``raw``
-        self.pure = False       # True while the pure parser owns the stream
-        self.tracking = True    # False once a huge partial frame stopped being copied into raw
-        self.partial = False    # hiredis holds part of a frame
+        self.raw = bytearray()  # the pure parser's unparsed bytes
+        self.pure = False       # the pure parser owns the stream (mid-frame or bytes pending)
         self.max_bulk = max_bulk
+        self.mbulk = 0          # pure parser: arguments still expected by the current frame
+        self.bulklen = -1       # pure parser: length of the argument being read, -1 if unknown
+        self.argv = None        # pure parser: arguments of the current frame so far
+
+    @property
+    def partial(self) -> bool:
+        """True while a request has started but is not complete."""
+        return self.pure and (self.mbulk > 0 or bool(self.raw))
+
+    def buffered(self) -> int:
+        """Bytes of the request being received (the query buffer Redis would hold)."""
+        return len(self.raw)
 
     def feed(self, data: bytes, authenticated: bool = True) -> list:
         """Return the complete requests in ``data`` (plus what was buffered).
 
-        On a protocol error, raises :class:`ProtocolError` whose ``requests`` attribute holds
-        the requests that preceded the bad one (they are executed before the error is sent).
+        Before authentication one request at most is returned per call, the rest stays
+        buffered (call again with ``b""`` once it ran): Redis parses each request with the
+        limits that apply after the previous one ran.  On a protocol error, raises
+        :class:`ProtocolError` whose ``requests`` attribute holds the requests before it.
         """
-        if self.pure or not authenticated:
-            return self._pure_feed(data, authenticated)
-        if not self.partial and data[:1] != b"*":
-            return self._pure_feed(data, authenticated)
+        out = []
+        try:
+            if not data:
+                if self.pure:
+                    self._pure_step(b"", authenticated, out)
+                return out
+            while data:
+                if self.pure or not authenticated or data[0] != 0x2A:
+                    data = self._pure_step(data, authenticated, out)
+                else:
+                    data = self._hiredis_step(data, out)
+        except ProtocolError as e:
+            e.requests = out
+            raise
+        return out
+
+    # ---- hiredis: whole frames ---------------------------------------------------------------
+    def _hiredis_step(self, data, out):
+        """Frames of ``data`` (which starts a frame with ``*``); returns what the pure parser
+        must take over (empty if hiredis ended exactly at a frame boundary)."""
         reader = self.reader
         reader.feed(data)
-        out = []
-        last = None
+        first = len(out)
+        clean = False
         try:
             while True:
                 req = reader.gets()
                 if req is False:
+                    if not reader.has_data():
+                        reader.feed(_PROBE)
+                        probe = reader.gets()
+                        clean = type(probe) is list and not probe
                     break
-                last = req
-                if type(req) is list:
-                    if not _all_bytes(req):
-                        return self._fallback(data, out)
-                    out.append(req)
-                elif req is not None:
-                    return self._fallback(data, out)
+                if type(req) is not list or not _all_bytes(req):
+                    break
+                out.append(req)
         except hiredis.ProtocolError:
-            return self._fallback(data, out)
-        if last is not None and _ends_frame(data, last):
-            if self.partial:
-                self.raw = bytearray()
-                self.delivered = 0
-                self.tracking = True
-                self.partial = False
-            return out
-        self.partial = True
-        # a partial frame is pending inside hiredis
-        if self.tracking:
-            self.raw += data
-            self.delivered += len(out) if last is None else _count_frames(out, last)
-            if len(self.raw) <= self.VALIDATE_LIMIT:
-                self._validate_partial(out)
-            else:
-                self.tracking = False
-                self.raw = bytearray()
-        return out
-
-    def _validate_partial(self, out):
+            pass
+        if clean and len(data) <= self.max_bulk and (len(out) - first < 2 or not (
+                b"~" in data or b">" in data or b"|" in data)):
+            return b""
+        # Find where the first frame hiredis did not return (or should not have) starts.
         pos = 0
-        buf = self.raw
-        try:
-            for _ in range(self.delivered):
-                _, pos = parse_pure(buf, pos, self.max_bulk, True)
-            parse_pure(buf, pos, self.max_bulk, True)
-        except Incomplete:
-            return
-        except ProtocolError as e:
-            e.requests = out
-            raise
-
-    def _fallback(self, data, done):
-        """Re-parse from the last boundary with the pure parser (skipping delivered frames)."""
+        max_bulk = self.max_bulk
+        for k in range(first, len(out)):
+            req = out[k]
+            if data[pos] != 0x2A or len(req) > MAX_MULTIBULK or max(map(len, req)) > max_bulk:
+                del out[k:]  # a RESP3 aggregate or an oversized frame: Redis's own error text
+                break
+            pos += encoded_length(req)
+        if clean and pos >= len(data):
+            return b""
         self.reader = hiredis.Reader()
         self.pure = True
-        self.partial = False
-        if self.tracking:
-            buf = bytes(self.raw) + data
-            skip = self.delivered + len(done)
-        else:
-            buf = data
-            skip = len(done)
-        pos = 0
-        try:
-            for _ in range(skip):
-                _, pos = parse_pure(buf, pos, self.max_bulk, True)
-        except (Incomplete, ProtocolError):
-            e = ProtocolError("invalid bulk length")
-            e.requests = done
-            raise e from None
-        self.raw = bytearray(memoryview(buf)[pos:])
-        self.delivered = 0
-        self.tracking = True
-        try:
-            more = self._pure_drain(True)
-        except ProtocolError as e:
-            e.requests = done + e.requests
-            raise
-        return done + more
+        return memoryview(data)[pos:]
 
-    def _pure_feed(self, data, authenticated):
-        self.pure = True
-        self.raw += data
-        return self._pure_drain(authenticated)
-
-    def _pure_drain(self, authenticated):
-        out = []
+    # ---- the pure parser (Redis's processInputBuffer) -----------------------------------------
+    def _pure_step(self, data, authenticated, out):
+        """Parse what it can; returns bytes to hand back to hiredis (at a boundary before a
+        ``*``), else ``b""`` with the unparsed rest kept in :attr:`raw`."""
         buf = self.raw
+        buf += data
+        self.pure = True
+        n = len(buf)
         pos = 0
+        max_bulk = self.max_bulk
         try:
-            while True:
-                try:
-                    argv, pos = parse_pure(buf, pos, self.max_bulk, authenticated)
-                except Incomplete:
+            while pos < n:
+                if not self.mbulk:
+                    c = buf[pos]
+                    if c != 0x2A:
+                        argv, pos = _parse_inline(buf, pos, n)
+                        if argv:
+                            out.append(argv)
+                            if not authenticated:
+                                break
+                        continue
+                    if authenticated and pos:
+                        # back at a frame boundary before a multibulk frame: hiredis again
+                        rest = bytes(buf[pos:])
+                        del buf[:]
+                        self.pure = False
+                        return rest
+                    count, pos = _parse_count(buf, pos, n, authenticated)
+                    if count <= 0:
+                        continue
+                    self.mbulk = count
+                    self.argv = []
+                argv = self.argv
+                while self.mbulk:
+                    ln = self.bulklen
+                    if ln < 0:
+                        ln, p = _parse_bulk_len(buf, pos, n, max_bulk, authenticated)
+                        pos = p
+                        self.bulklen = ln
+                    if n - pos < ln + 2:
+                        raise Incomplete
+                    if ln < 4096:
+                        argv.append(bytes(buf[pos:pos + ln]))
+                    else:
+                        with memoryview(buf) as mv:
+                            argv.append(bytes(mv[pos:pos + ln]))
+                    pos += ln + 2
+                    self.bulklen = -1
+                    self.mbulk -= 1
+                self.argv = None
+                out.append(argv)
+                if not authenticated:
                     break
-                if argv:
-                    out.append(argv)
-        except ProtocolError as e:
-            e.requests = out
-            del buf[:pos]
-            raise
+        except Incomplete:
+            pass
         del buf[:pos]
-        if not buf:
-            self.pure = False  # back at a boundary: hiredis may take over again
-        return out
-
-    def buffered(self) -> int:
-        return len(self.raw)
-
-
-def _ends_frame(data: bytes, last) -> bool:
-    """Does ``data`` end exactly where the frame ``last`` ends?"""
-    if type(last) is not list:
-        enc = b"*-1\r\n" if last is None else b""
-        return bool(enc) and data.endswith(enc)
-    if not last:
-        return data.endswith(b"*0\r\n")
-    tail = last[-1]
-    if not data.endswith(tail + b"\r\n") and not (tail + b"\r\n").endswith(data):
-        return False
-    enc = encode_request(last)
-    return data.endswith(enc) if len(data) >= len(enc) else enc.endswith(data)
-
-
-def _count_frames(out, last):
-    return len(out) + (0 if type(last) is list and last else 1)
+        if not buf and not self.mbulk:
+            self.pure = False
+        return b""
 
 
 def encode_request(argv) -> bytes:

@@ -14,7 +14,6 @@ import time
 
 from . import dispatch
 from .parser import ProtocolError, RequestParser
-from .resp import encode_error
 
 _process = dispatch.process
 _PAUSED = dispatch.PAUSED
@@ -89,8 +88,7 @@ class RedisProtocol(asyncio.Protocol):
                 self.run(e.requests)
                 self.protocol_error(str(e))
                 return False
-            if ((parser.partial or parser.raw)
-                    and parser.buffered() > self.server.config["client-query-buffer-limit"]):
+            if parser.raw and parser.buffered() > self.server.config["client-query-buffer-limit"]:
                 c.close("qbuf")  # Redis closes with no reply when the query buffer gets too big
                 return False
             self.run(reqs)
@@ -131,6 +129,8 @@ class RedisProtocol(asyncio.Protocol):
         if srv.ready_keys:
             srv.serve_ready_keys()
         c.flush()
+        if c.close_after and not c.closing:  # CLIENT KILL of itself, QUIT...: reply, then close
+            c.close_after_reply()
 
     def resume(self):
         """Run the requests that arrived while the client was blocked, paused or not reading."""
@@ -158,7 +158,9 @@ class RedisProtocol(asyncio.Protocol):
     def protocol_error(self, msg):
         c = self.client
         self.server.stat_protocol_errors += 1
-        c.out += encode_error("ERR Protocol error: " + msg)
+        # latin-1: "expected '$', got '%c'" carries the offending byte as it was received
+        c.out += (b"-ERR Protocol error: " + msg.encode("latin-1", "replace").replace(b"\r", b" ")
+                  .replace(b"\n", b" ") + b"\r\n")
         c.flush()
         c.close_after_reply()
 

@@ -15,14 +15,19 @@ passwords does not disconnect anyone in 6.2.)
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 
-from .. import errors, resp
 import perdure.acl as _acl
+
+from .. import errors, resp
 from ..args import to_int
 from ..errors import RedisError
 from ..registry import COMMANDS, Flag, command
+
+log = logging.getLogger("perdure")
 
 Acl = _acl.Acl
 AclError = _acl.AclError
@@ -82,16 +87,39 @@ class _Spec:
     __slots__ = ("id", "name", "categories", "no_auth", "keys")
 
 
+# Perdure commands that are not in Redis 6.2's command table (QUIT is handled before the
+# lookup there): unknown to ACL rules and ACL CAT, and never checked (QUIT is no-auth anyway).
+NOT_ACL_COMMANDS = frozenset({"quit"})
+
+
+def _tolerant(keys):
+    """Redis's getkeys procedures return no keys for a malformed command (the command then
+    fails on its own): a ``getkeys`` that raises is treated the same way."""
+    def get(argv):
+        try:
+            return keys(argv)
+        except Exception:  # noqa: BLE001 - malformed arguments: no keys, as in Redis
+            return ()
+    return get
+
+
 def build_table():
     """The ACL view of the (top-level) command table."""
     specs = []
     for cmd in COMMANDS.values():
+        if cmd.name in NOT_ACL_COMMANDS:
+            continue
         s = _Spec()
         s.id = cmd.id
         s.name = cmd.name
         s.categories = cmd.categories
         s.no_auth = bool(cmd.flags & Flag.NO_AUTH)
-        s.keys = cmd.keys if (cmd.first_key or cmd.getkeys is not None) else None
+        if cmd.getkeys is not None:
+            s.keys = _tolerant(cmd.keys)
+        elif cmd.first_key:
+            s.keys = cmd.keys
+        else:
+            s.keys = None
         specs.append(s)
     return _acl.CommandTable.from_commands(specs)
 
@@ -175,26 +203,44 @@ def authenticate(srv, c, username: bytes, password: bytes, argv0: bytes | None =
     return True
 
 
+_handler_codes = None
+
+
 def _current_argv0(c) -> bytes:
+    """argv[0] of the running AUTH/HELLO, as the client typed it (Redis logs that), found in
+    the calling command handler's frame; else the command's name."""
+    global _handler_codes
+    if _handler_codes is None:
+        _handler_codes = {cmd.handler.__code__ for cmd in COMMANDS.values()
+                          if getattr(cmd.handler, "__code__", None) is not None}
+    f = sys._getframe(1)
+    for _ in range(8):
+        if f is None:
+            break
+        if f.f_code in _handler_codes:
+            argv = f.f_locals.get("argv")
+            if isinstance(argv, list) and argv and isinstance(argv[0], bytes):
+                return argv[0]
+            break
+        f = f.f_back
     last = getattr(c, "last_cmd", None)
-    if isinstance(last, (bytes, bytearray)) and last and last != b"NULL":
-        return bytes(last)
     name = getattr(last, "bname", None)
     return name if name else b"auth"
 
 
+def _clientcmd():
+    try:
+        from . import clientcmd
+    except ImportError:  # CLIENT not there (yet): our own rendering below
+        return None
+    return clientcmd
+
+
 def client_info(c) -> bytes:
     """The CLIENT LIST line of ``c`` (ACL LOG's client-info)."""
-    srv = c.server
-    fn = getattr(srv, "client_info", None) or getattr(c, "info_string", None)
-    if fn is not None:
-        try:
-            info = fn(c) if fn is getattr(srv, "client_info", None) else fn()
-            if isinstance(info, str):
-                info = info.encode("utf-8", "surrogateescape")
-            return bytes(info).rstrip(b"\n")
-        except Exception:  # noqa: BLE001 - fall back to our own rendering
-            pass
+    cc = _clientcmd()
+    if cc is not None and hasattr(cc, "client_info"):
+        return cc.client_info(c)
     now = time.time()
     flags = ""
     if c.multi is not None or c.in_exec:
@@ -232,18 +278,28 @@ def _fd(c) -> int:
 # ---- disconnections ---------------------------------------------------------------------------
 
 
+def _free(c) -> None:
+    """freeClient for another client: gone at once."""
+    cc = _clientcmd()
+    if cc is not None and hasattr(cc, "free_client"):
+        cc.free_client(c)
+    else:
+        c.close()
+
+
 def _drop_client(srv, c, current) -> None:
     """freeClientAsync / CLIENT_CLOSE_AFTER_COMMAND for the client running the command."""
     c.user = srv.acl.default
     c.authenticated = False
     if c is current:
+        c.close_after = True  # CLIENT_CLOSE_AFTER_COMMAND: run nothing more from it
         loop = srv.loop
         if loop is not None:
             loop.call_soon(c.close_after_reply)
         else:
             c.close_after_reply()
     else:
-        c.close()
+        _free(c)
 
 
 def disconnect_users(srv, users, current) -> None:
@@ -263,7 +319,7 @@ def kill_revoked_subscribers(srv, user, revoked, current) -> None:
                 if c is current:
                     _drop_client(srv, c, current)
                 else:
-                    c.close()
+                    _free(c)
 
 
 # ---- ACL --------------------------------------------------------------------------------------
@@ -353,7 +409,8 @@ def acl(c, argv):
     if sub == b"save" and n == 2:
         try:
             a.save_file(srv.config["aclfile"])
-        except OSError:
+        except OSError as e:
+            log.warning("Writing ACL file for ACL SAVE: %s", e.strerror or e)
             raise RedisError("ERR " + _acl.SAVE_ERROR) from None
         return resp.OK
     if sub == b"cat" and n == 2:

@@ -43,7 +43,10 @@ def _bit_offset(c, raw: bytes, bits: int = 0) -> int:
         raise RedisError(errors.BIT_OFFSET)
     if usehash:
         v = _s64(v * bits)
-    if v < 0 or (v >> 3) >= c.server.config["proto-max-bulk-len"]:
+    if v < 0:
+        raise RedisError(errors.BIT_OFFSET)
+    srv = c.server
+    if (v >> 3) >= srv.config["proto-max-bulk-len"] and not srv.replaying:
         raise RedisError(errors.BIT_OFFSET)
     return v
 

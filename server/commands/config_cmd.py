@@ -33,6 +33,8 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
     if opt is None or not opt.mutable:
         raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname)
     try:
+        if opt.name == "maxclients":
+            _check_maxclients(opt.parse(svalue), cfg["maxclients"])
         cfg.set(opt.name, svalue)
     except ValueError as e:
         shown = value.decode("utf-8", "replace")
@@ -41,6 +43,30 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
         raise RedisError("ERR Invalid argument '%s' for CONFIG SET '%s' - %s" % (shown, sname, e)) from None
     except (KeyError, PermissionError):
         raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname) from None
+
+
+_RESERVED_FDS = 32  # CONFIG_MIN_RESERVED_FDS
+
+
+def _check_maxclients(val: int, prev: int) -> None:
+    """updateMaxclients/adjustOpenFilesLimit: raise the open files limit to fit ``val`` clients,
+    or refuse with the number the OS allows."""
+    if val <= prev:
+        return
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = val + _RESERVED_FDS
+    if need <= soft:
+        return
+    target = need if hard == resource.RLIM_INFINITY or need <= hard else hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        target = soft
+    if target < need:
+        raise ValueError("The operating system is not able to handle the specified number of "
+                         "clients, try with %d" % (target - _RESERVED_FDS))
 
 
 @command("config", -2, "admin noscript loading stale no-data")

@@ -84,9 +84,6 @@ class ListValue:
             raise IndexError("list index out of range")
         return self.a[self.h + i]
 
-    def __repr__(self):
-        return "ListValue(%r)" % (self.tolist(),)
-
     def tolist(self) -> list:
         """The elements, head to tail, as a new ``list``."""
         return self.a[self.h:]
@@ -270,7 +267,9 @@ def lpush(c, argv):
     "LPUSH key element [element ...]"
     db = c.db
     key = argv[1]
-    lst = db.lookup_write(key)
+    lst = db.data.get(key)
+    if lst is None or db.expires:
+        lst = db.lookup_write(key)
     if lst is None:
         lst = ListValue(argv[:1:-1])
         db.add(key, lst)
@@ -289,7 +288,9 @@ def rpush(c, argv):
     "RPUSH key element [element ...]"
     db = c.db
     key = argv[1]
-    lst = db.lookup_write(key)
+    lst = db.data.get(key)
+    if lst is None or db.expires:
+        lst = db.lookup_write(key)
     if lst is None:
         lst = ListValue(argv[2:])
         db.add(key, lst)
@@ -341,7 +342,9 @@ def _pop(c, argv, where: int):
             raise RedisError(errors.NOT_POSITIVE)
     db = c.db
     key = argv[1]
-    lst = db.lookup_write(key)
+    lst = db.data.get(key)
+    if lst is None or db.expires:     # lazy expiry only matters when some key has a TTL
+        lst = db.lookup_write(key)
     if lst is None:
         return None if count < 0 else NilArray
     if type(lst) is not ListValue:

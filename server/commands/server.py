@@ -90,7 +90,7 @@ _COMMAND_HELP = [
 ]
 
 
-@command("command", -1, "random loading stale", "@connection")
+@command("command", -1, "random loading stale no-data", "@connection")
 def command_(c, argv):
     "COMMAND [COUNT|INFO name...|GETKEYS cmd args...|HELP]"
     n = len(argv)
@@ -651,12 +651,22 @@ def feed_monitors(srv, c, cmd, argv) -> None:
     for m in list(srv.monitors):
         if m.closing:
             continue
+        if m is c and not c.in_exec and srv.loop is not None:
+            # its own command: the line follows the command's reply, which is queued after us
+            srv.loop.call_soon(_emit_line, m, line)
+            continue
+        _emit_line(m, line)
+
+
+def _emit_line(m, line):
+    if not m.closing:
         m.emit_raw(line)
         m.flush()
 
 
 def _monitor_gone(c) -> None:
     if c.monitor:
+        c.monitor = False
         m = getattr(c.server, "monitors", None)
         if m and c in m:
             m.remove(c)
@@ -689,8 +699,8 @@ def shutdown(c, argv):
 def slow_call(srv, c, cmd, argv, dt: float) -> None:
     """A command ran for ``dt`` seconds, at least one of the two thresholds: slow log entry
     (unless the command is ``skip_slowlog``) and ``command``/``fast-command`` latency sample."""
-    if srv.loading:
-        return
+    if srv.loading or c.blocked is not None:
+        return  # a command that blocked is not logged when it parks (as in 6.2)
     th = srv.slowlog_threshold_us
     if th >= 0 and dt * 1e6 >= th and not cmd.flags & Flag.SKIP_SLOWLOG:
         if argv[0].lower() in _REDACTING:
@@ -699,7 +709,7 @@ def slow_call(srv, c, cmd, argv, dt: float) -> None:
     lat = srv.config["latency-monitor-threshold"]
     if lat:
         ms = int(dt * 1000)
-        if ms >= lat and c.blocked is None:
+        if ms >= lat:
             latency_add(srv, "fast-command" if cmd.flags & Flag.FAST else "command", ms)
 
 

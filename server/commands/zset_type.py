@@ -18,6 +18,13 @@ Parsers here follow Redis byte for byte:
 * :func:`parse_score_range` -- ``zslParseRange`` (``(`` exclusive, plain strtod: an empty
   string is 0, overflow gives inf).
 * :func:`parse_lex_range` -- ``zslParseLexRange`` (``[`` / ``(`` / ``-`` / ``+``).
+
+Other modules (GEO*, SORT, snapshots, DEBUG...): build a zset with ``ZSet.from_scores(dict,
+*limits(server))`` or ``z = ZSet(); z.insert(member, score, *limits(server))`` for a new
+member / ``z.update(member, old, new)`` for an existing one; read ``z.d`` (member -> score) and
+``z.sl`` (``(score, member)`` in order); :func:`get_zset` for a typed lookup;
+:func:`encoding_of` and ``ZSet.copy`` are registered with the generic key commands
+(OBJECT ENCODING, COPY) by :mod:`.zsets`.
 """
 
 from __future__ import annotations
@@ -212,10 +219,16 @@ class ZSet:
         # Mixed scores: Redis's zzl/zslIsInLexRange + first-in-range + run.
         if not lex_gte_min(sl[-1][1], rng) or not lex_lte_max(sl[0][1], rng):
             return 0, 0
-        start = _bisect_pred(sl, 0, n, lambda m: lex_gte_min(m, rng))
+        if self.ziplist:  # a ziplist is walked linearly from the head
+            start = _scan_pred(sl, 0, n, 1, lambda m: lex_gte_min(m, rng))
+        else:             # a skiplist is searched (approximated by a binary search)
+            start = _bisect_pred(sl, 0, n, lambda m: lex_gte_min(m, rng))
         if start >= n or not lex_lte_max(sl[start][1], rng):
             return 0, 0
-        end = _bisect_pred(sl, start, n, lambda m: not lex_lte_max(m, rng))
+        if self.ziplist:
+            end = _scan_pred(sl, start, n, 1, lambda m: not lex_lte_max(m, rng))
+        else:
+            end = _bisect_pred(sl, start, n, lambda m: not lex_lte_max(m, rng))
         return start, end
 
     def lex_range_rev(self, rng) -> tuple:
@@ -229,12 +242,28 @@ class ZSet:
             return 0, 0
         if not lex_gte_min(sl[-1][1], rng) or not lex_lte_max(sl[0][1], rng):
             return 0, 0
+        if self.ziplist:  # walk from the tail: the last member <= max, then back while >= min
+            last = _scan_pred(sl, n - 1, -1, -1, lambda m: lex_lte_max(m, rng))
+            if last < 0 or not lex_gte_min(sl[last][1], rng):
+                return 0, 0
+            first = _scan_pred(sl, last, -1, -1, lambda m: not lex_gte_min(m, rng)) + 1
+            return first, last + 1
         # last index whose member is <= max: first index where "m > max", minus one
         last = _bisect_pred(sl, 0, n, lambda m: not lex_lte_max(m, rng)) - 1
         if last < 0 or not lex_gte_min(sl[last][1], rng):
             return 0, 0
         first = _bisect_pred(sl, 0, last + 1, lambda m: lex_gte_min(m, rng))
         return first, last + 1
+
+
+def _scan_pred(sl, i, stop, step, pred):
+    """First position from ``i`` towards ``stop`` (exclusive) whose member satisfies ``pred``;
+    ``stop`` when none does."""
+    while i != stop:
+        if pred(sl[i][1]):
+            return i
+        i += step
+    return stop
 
 
 def _bisect_pred(sl, lo, hi, pred):
@@ -396,3 +425,124 @@ def lex_gte_min(m, rng) -> bool:
 def lex_lte_max(m, rng) -> bool:
     c = _lex_cmp(1, m, rng[3], rng[4])
     return c < 0 if rng[5] else c <= 0
+
+
+# ---- ZUNION / ZINTER / ZDIFF algebra (zunionInterDiffGenericCommand's core) ----------------
+
+UNION, INTER, DIFF = 0, 1, 2
+
+
+def _atoi(b: bytes) -> int:
+    """C atoi (used by the key extractors): leading spaces, sign, digits, then stop."""
+    s = b.lstrip(b" \t\n\v\f\r")
+    i = 1 if s[:1] in (b"+", b"-") else 0
+    j = i
+    while j < len(s) and 0x30 <= s[j] <= 0x39:
+        j += 1
+    if j == i:
+        return 0
+    v = int(s[:j])
+    return max(-2 ** 31, min(v, 2 ** 31 - 1))
+
+
+def setop_keys(argv):
+    """zunionInterDiffGetKeys: ZUNION/ZINTER/ZDIFF numkeys key [key ...]."""
+    num = _atoi(argv[1])
+    if num < 1 or num > len(argv) - 2:
+        return []
+    return argv[2:2 + num]
+
+
+def setop_store_keys(argv):
+    """zunionInterDiffStoreGetKeys: the source keys, then the destination."""
+    num = _atoi(argv[2])
+    if num < 1 or num > len(argv) - 3:
+        return []
+    return argv[3:3 + num] + [argv[1]]
+
+
+def _members(v):
+    """(member, score) pairs of a zset or of a set (every set member scores 1)."""
+    if type(v) is ZSet:
+        return v.d.items()
+    return [(m, 1.0) for m in v]
+
+
+def _getter(v):
+    """A ``member -> score or None`` lookup for a zset or a set (members of a set score 1)."""
+    if type(v) is ZSet:
+        return v.d.get
+    return lambda m: 1.0 if m in v else None
+
+
+def _container(v):
+    """What ``member in ...`` tests fastest for a zset or a set."""
+    return v.d if type(v) is ZSet else v
+
+
+def combine(srcs: list, weights: list, op: int, agg: int) -> dict:
+    """member -> score of the union / intersection / difference of ``srcs`` (zsets, sets or
+    None for missing keys), with Redis's order of evaluation: union and intersection visit the
+    inputs from the smallest to the largest (stable), a difference keeps the first input first;
+    ``agg`` is 0 SUM, 1 MIN, 2 MAX; a weighted NaN (inf * 0) counts as 0 where Redis says so.
+    """
+    setnum = len(srcs)
+    result = {}
+    if op == DIFF:
+        first = srcs[0]
+        if first:
+            others = [_container(s) for s in srcs[1:] if s]
+            for m, s in _members(first):
+                for o in others:
+                    if m in o:
+                        break
+                else:
+                    result[m] = s
+    else:
+        order = sorted(range(setnum), key=lambda i: len(srcs[i]) if srcs[i] else 0)
+        srcs = [srcs[i] for i in order]
+        weights = [weights[i] for i in order]
+        if op == INTER:
+            if srcs[0]:
+                first, w0 = srcs[0], weights[0]
+                rest = [(_getter(src), w) for src, w in zip(srcs[1:], weights[1:], strict=True)]
+                for m, s0 in _members(first):
+                    score = w0 * s0
+                    if score != score:
+                        score = 0.0
+                    for find, w in rest:
+                        value = find(m)
+                        if value is None:
+                            break
+                        value *= w
+                        if agg == 0:
+                            score += value
+                            if score != score:
+                                score = 0.0
+                        elif agg == 1:
+                            if value < score:
+                                score = value
+                        elif value > score:
+                            score = value
+                    else:
+                        result[m] = score
+        else:
+            for src, w in zip(srcs, weights, strict=True):
+                if not src:
+                    continue
+                for m, s in _members(src):
+                    score = w * s
+                    if score != score:
+                        score = 0.0
+                    cur = result.get(m)
+                    if cur is None:
+                        result[m] = score
+                    elif agg == 0:
+                        cur += score
+                        result[m] = 0.0 if cur != cur else cur
+                    elif agg == 1:
+                        if score < cur:
+                            result[m] = score
+                    elif score > cur:
+                        result[m] = score
+    return result

@@ -21,8 +21,27 @@ from ..args import INT64_MAX, parse_int, parse_timeout, to_int
 from ..errors import RedisError
 from ..keyspace import TYPE_NAMES
 from ..registry import command
-from .zset_type import (ZSet, get_zset, limits, parse_lex_range, parse_score,
-                        parse_score_range)
+from . import collscan
+from .keys import COPY_FUNCS, ENCODING_FUNCS
+from .zset_type import (
+    DIFF,
+    INTER,
+    UNION,
+    ZSet,
+    combine,
+    encoding_of,
+    get_zset,
+    limits,
+    parse_lex_range,
+    parse_score,
+    parse_score_range,
+    setop_keys,
+    setop_store_keys,
+)
+
+# OBJECT ENCODING and COPY for sorted sets (the registries of the generic key commands).
+ENCODING_FUNCS[ZSet] = lambda v, config: encoding_of(v)
+COPY_FUNCS[ZSet] = ZSet.copy
 
 Double = resp.Double
 SYNTAX = errors.SYNTAX
@@ -175,6 +194,7 @@ def _changed(c, key, z, event: bytes) -> None:
         db.changed(key, event, "z")
     else:
         db.delete(key)
+        collscan.forget(z.d)
         db.changed(key, event, "z")
         c.server.notify(db, key, b"del", "g")
 
@@ -609,51 +629,8 @@ def zrandmember(c, argv):
 
 # ---- ZUNION / ZINTER / ZDIFF [STORE] ----------------------------------------------------------
 
-UNION, INTER, DIFF = 0, 1, 2
 _AGG = {b"sum": 0, b"min": 1, b"max": 2}
 _SETOP_EVENTS = (b"zunionstore", b"zinterstore", b"zdiffstore")
-
-
-def _atoi(b: bytes) -> int:
-    """C atoi (used by the key extractors): leading spaces, sign, digits, then stop."""
-    s = b.lstrip(b" \t\n\v\f\r")
-    i = 1 if s[:1] in (b"+", b"-") else 0
-    j = i
-    while j < len(s) and 0x30 <= s[j] <= 0x39:
-        j += 1
-    if j == i:
-        return 0
-    v = int(s[:j])
-    return max(-2 ** 31, min(v, 2 ** 31 - 1))
-
-
-def _setop_keys(argv):
-    """zunionInterDiffGetKeys: ZUNION/ZINTER/ZDIFF numkeys key [key ...]."""
-    num = _atoi(argv[1])
-    if num < 1 or num > len(argv) - 2:
-        return []
-    return argv[2:2 + num]
-
-
-def _setop_store_keys(argv):
-    """zunionInterDiffStoreGetKeys: the source keys, then the destination."""
-    num = _atoi(argv[2])
-    if num < 1 or num > len(argv) - 3:
-        return []
-    return argv[3:3 + num] + [argv[1]]
-
-
-def _members(v):
-    """(member, score) pairs of a zset or of a set (every set member scores 1)."""
-    if type(v) is ZSet:
-        return v.d.items()
-    return [(m, 1.0) for m in v]
-
-
-def _find(v, m):
-    if type(v) is ZSet:
-        return v.d.get(m)
-    return 1.0 if m in v else None
 
 
 def setop_generic(c, argv, numkeys_idx: int, op: int, dst, name: str):
@@ -695,101 +672,72 @@ def setop_generic(c, argv, numkeys_idx: int, op: int, dst, name: str):
         else:
             raise RedisError(SYNTAX)
 
-    result = {}
-    if op == DIFF:
-        first = srcs[0]
-        if first:
-            others = [s for s in srcs[1:] if s]
-            for m, s in _members(first):
-                for o in others:
-                    if m in o:
-                        break
-                else:
-                    result[m] = s
-    else:
-        order = sorted(range(setnum), key=lambda i: len(srcs[i]) if srcs[i] else 0)
-        srcs = [srcs[i] for i in order]
-        weights = [weights[i] for i in order]
-        if op == INTER:
-            if srcs[0]:
-                first, w0 = srcs[0], weights[0]
-                rest = list(zip(srcs[1:], weights[1:]))
-                for m, s0 in _members(first):
-                    score = w0 * s0
-                    if score != score:
-                        score = 0.0
-                    for src, w in rest:
-                        value = _find(src, m)
-                        if value is None:
-                            break
-                        value *= w
-                        if agg == 0:
-                            score += value
-                            if score != score:
-                                score = 0.0
-                        elif agg == 1:
-                            if value < score:
-                                score = value
-                        elif value > score:
-                            score = value
-                    else:
-                        result[m] = score
-        else:
-            for src, w in zip(srcs, weights):
-                if not src:
-                    continue
-                for m, s in _members(src):
-                    score = w * s
-                    if score != score:
-                        score = 0.0
-                    cur = result.get(m)
-                    if cur is None:
-                        result[m] = score
-                    elif agg == 0:
-                        cur += score
-                        result[m] = 0.0 if cur != cur else cur
-                    elif agg == 1:
-                        if score < cur:
-                            result[m] = score
-                    elif score > cur:
-                        result[m] = score
+    result = combine(srcs, weights, op, agg)
     if dst is not None:
         return _store_result(c, dst, result, _SETOP_EVENTS[op])
     items = sorted([(s, m) for m, s in result.items()])
     return _reply_items(c, items, withscores)
 
 
-@command("zunionstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=_setop_store_keys)
+@command("zunionstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=setop_store_keys)
 def zunionstore(c, argv):
     "ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"
     return setop_generic(c, argv, 2, UNION, argv[1], "zunionstore")
 
 
-@command("zinterstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=_setop_store_keys)
+@command("zinterstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=setop_store_keys)
 def zinterstore(c, argv):
     "ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"
     return setop_generic(c, argv, 2, INTER, argv[1], "zinterstore")
 
 
-@command("zdiffstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=_setop_store_keys)
+@command("zdiffstore", -4, "write denyoom", "@sortedset", keys=(1, 1, 1), getkeys=setop_store_keys)
 def zdiffstore(c, argv):
     "ZDIFFSTORE destination numkeys key [key ...]"
     return setop_generic(c, argv, 2, DIFF, argv[1], "zdiffstore")
 
 
-@command("zunion", -3, "readonly", "@sortedset", getkeys=_setop_keys)
+@command("zunion", -3, "readonly", "@sortedset", getkeys=setop_keys)
 def zunion(c, argv):
     "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"
     return setop_generic(c, argv, 1, UNION, None, "zunion")
 
 
-@command("zinter", -3, "readonly", "@sortedset", getkeys=_setop_keys)
+@command("zinter", -3, "readonly", "@sortedset", getkeys=setop_keys)
 def zinter(c, argv):
     "ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"
     return setop_generic(c, argv, 1, INTER, None, "zinter")
 
 
-@command("zdiff", -3, "readonly", "@sortedset", getkeys=_setop_keys)
+@command("zdiff", -3, "readonly", "@sortedset", getkeys=setop_keys)
 def zdiff(c, argv):
     "ZDIFF numkeys key [key ...] [WITHSCORES]"
     return setop_generic(c, argv, 1, DIFF, None, "zdiff")
+
+
+# ---- ZSCAN ----------------------------------------------------------------------------------
+
+
+@command("zscan", -3, "readonly random", "@sortedset", keys=(1, 1, 1))
+def zscan(c, argv):
+    "ZSCAN key cursor [MATCH pattern] [COUNT count]"
+    cursor = collscan.parse_cursor(argv[2])
+    z = get_zset(c.db, argv[1])
+    if z is None:
+        return [b"0", []]
+    count, match = collscan.parse_options(argv, 3)
+    d = z.d
+    if z.ziplist:
+        # a ziplist is returned whole, in order, with cursor 0 (whatever the cursor given)
+        members = [m for _s, m in z.sl]
+        cursor = 0
+    else:
+        cursor, members = collscan.scan_step(d, cursor, count)
+    if match is not None:
+        members = [m for m in members if match(m)]
+    fmt = resp.format_double
+    out = []
+    for m in members:
+        out.append(m)
+        out.append(fmt(d[m]))
+    return [b"%d" % cursor, out]
