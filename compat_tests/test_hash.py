@@ -561,7 +561,7 @@ def test_hrandfield_range_limits_on_missing_key(r2):
 def test_hrandfield_big_hash(r2):
     ex(r2, "HSET", "h", *[x for i in range(600) for x in (f"f{i}", str(i))])
     got = ex(r2, "HRANDFIELD", "h", 100, "WITHVALUES")
-    pairs = dict(zip(got[::2], got[1::2]))
+    pairs = dict(zip(got[::2], got[1::2], strict=True))
     assert len(pairs) == 100
     assert all(v == k[1:] for k, v in pairs.items())
     assert len(ex(r2, "HRANDFIELD", "h", -1000)) == 1000
@@ -637,7 +637,7 @@ def test_hscan_invalid_cursor_beats_wrongtype(r2):
 def test_hscan_big_hash_full_iteration(r2):
     ex(r2, "HSET", "h", *[x for i in range(1000) for x in (f"f{i}", f"v{i}")])
     flat, calls = hscan_all(r2, "h", "COUNT", 10)
-    pairs = list(zip(flat[::2], flat[1::2]))
+    pairs = list(zip(flat[::2], flat[1::2], strict=True))
     assert {f for f, _ in pairs} == {f"f{i}".encode() for i in range(1000)}
     assert all(v == b"v" + f[1:] for f, v in pairs)
     assert calls > 10
@@ -760,11 +760,31 @@ def test_hash_max_ziplist_value_config(r2):
         assert enc(r2, "h2") == b"hashtable"
 
 
+def test_copy_keeps_encoding_and_is_independent(r2):
+    hs(r2, "h", "a", "1", "b", LONG)
+    ex(r2, "HDEL", "h", "b")
+    hs(r2, "z", "a", "1")
+    assert ex(r2, "COPY", "h", "h2") == 1
+    assert ex(r2, "COPY", "z", "z2") == 1
+    assert enc(r2, "h2") == b"hashtable"
+    assert enc(r2, "z2") == b"ziplist"
+    hs(r2, "z2", "b", "2")
+    assert ex(r2, "HGETALL", "z") == [b"a", b"1"]
+    assert ex(r2, "HGETALL", "z2") == [b"a", b"1", b"b", b"2"]
+
+
+def test_rename_keeps_encoding(r2):
+    hs(r2, "h", "a", "1", "b", LONG)
+    ex(r2, "HDEL", "h", "b")
+    ex(r2, "RENAME", "h", "h2")
+    assert enc(r2, "h2") == b"hashtable"
+
+
 def test_hscan_of_hashtable_encoded_small_hash(r2):
     hs(r2, "h", "a", "1", "b", LONG)
     cursor, flat = ex(r2, "HSCAN", "h", 0)
     assert cursor == b"0"
-    assert dict(zip(flat[::2], flat[1::2])) == {b"a": b"1", b"b": LONG.encode()}
+    assert dict(zip(flat[::2], flat[1::2], strict=True)) == {b"a": b"1", b"b": LONG.encode()}
 
 
 # --------------------------------------------------------------------------- keyspace events

@@ -340,6 +340,11 @@ def test_srandmember_null_encoding(raw):
     raw.cmd("HELLO", "3")
     assert raw.cmd("SRANDMEMBER", "nokey") == b"_\r\n"
     assert raw.cmd("SRANDMEMBER", "nokey", "3") == b"*0\r\n"
+    raw.cmd("SADD", "s", "2", "1")
+    assert raw.cmd("SRANDMEMBER", "s", "5") == b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n"
+    raw.cmd("SADD", "one", "x")
+    assert raw.cmd("SRANDMEMBER", "one", "-2") == b"*2\r\n$1\r\nx\r\n$1\r\nx\r\n"
+    assert raw.cmd("SRANDMEMBER", "one") == b"$1\r\nx\r\n"
 
 
 def test_srandmember_positive_count_distinct(r2):
@@ -737,6 +742,19 @@ def test_set_max_intset_entries(r2):
     with config(r2, "set-max-intset-entries", "0"):
         sa(r2, "u", "1")
         assert enc(r2, "u") == b"hashtable"
+
+
+def test_copy_keeps_encoding_and_is_independent(r2):
+    sa(r2, "s", "1", "2", "a")
+    ex(r2, "SREM", "s", "a")
+    sa(r2, "i", "3", "1")
+    assert ex(r2, "COPY", "s", "s2") == 1
+    assert ex(r2, "COPY", "i", "i2") == 1
+    assert enc(r2, "s2") == b"hashtable"
+    assert enc(r2, "i2") == b"intset"
+    sa(r2, "i2", "2")
+    assert ex(r2, "SMEMBERS", "i") == [b"1", b"3"]
+    assert ex(r2, "SMEMBERS", "i2") == [b"1", b"2", b"3"]
 
 
 def test_store_result_encoding(r2):

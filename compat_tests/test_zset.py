@@ -8,6 +8,8 @@ test_zset_ops.py.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .helpers import err, ex
@@ -655,3 +657,37 @@ def test_command_info(r2, name, arity_, flags, first, last, step):
 ])
 def test_command_getkeys(r2, args, keys):
     assert ex(r2, "COMMAND", "GETKEYS", *args) == keys
+
+
+# --------------------------------------------------------------------------- generic commands
+
+
+def test_copy_is_independent_and_keeps_encoding(r2):
+    with config(r2, zset_max_ziplist_entries=2):
+        zadd(r2, "z", 1, "a", 2, "b", 3, "c")
+        ex(r2, "ZREM", "z", "c")
+        assert ex(r2, "COPY", "z", "z2") == 1
+        assert ex(r2, "OBJECT", "ENCODING", "z2") == b"skiplist"
+    zadd(r2, "z2", 9, "x")
+    ex(r2, "ZINCRBY", "z2", 5, "a")
+    assert ex(r2, "ZRANGE", "z", 0, -1, "WITHSCORES") == [b"a", b"1", b"b", b"2"]
+    assert ex(r2, "ZRANGE", "z2", 0, -1, "WITHSCORES") == [b"b", b"2", b"a", b"6", b"x", b"9"]
+
+
+def test_expired_zset_is_gone(r2):
+    zadd(r2, "z", 1, "a", 2, "b")
+    ex(r2, "PEXPIRE", "z", 1)
+    time.sleep(0.02)
+    assert ex(r2, "ZCARD", "z") == 0
+    assert ex(r2, "ZADD", "z", "XX", "1", "a") == 0
+    assert zadd(r2, "z", 5, "c") == 1
+    assert ex(r2, "ZRANGE", "z", 0, -1) == [b"c"]
+    assert ex(r2, "TTL", "z") == -1
+
+
+def test_rename_and_del(r2):
+    zadd(r2, "z", 1, "a")
+    ex(r2, "RENAME", "z", "y")
+    assert ex(r2, "ZSCORE", "y", "a") == b"1"
+    assert ex(r2, "DEL", "y") == 1
+    assert ex(r2, "ZCARD", "y") == 0

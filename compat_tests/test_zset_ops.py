@@ -527,3 +527,54 @@ def test_protocol_of_fixture_matches(r):
     zadd(r, "z", "0.5", "a")
     reply = ex(r, "ZSCORE", "z", "a")
     assert reply == (b"0.5" if proto(r) == 2 else 0.5)
+
+
+def test_bzpop_same_key_twice(r2, make_raw):
+    blocked = make_raw()
+    blocked.send(resp_encode("BZPOPMIN", "k", "k", "5"))
+    time.sleep(0.1)
+    zadd(r2, "k", 1, "a", 2, "b")
+    assert blocked.recv_reply() == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+    assert blocked.cmd("PING") == b"+PONG\r\n"
+    assert ex(r2, "ZRANGE", "k", 0, -1) == [b"b"]
+
+
+def test_bzpop_other_db_not_served(r2, make_raw):
+    blocked = make_raw()
+    blocked.send(resp_encode("BZPOPMIN", "k", "0.3"))
+    time.sleep(0.05)
+    ex(r2, "SELECT", 1)
+    zadd(r2, "k", 1, "a")
+    assert blocked.recv_reply() == b"*-1\r\n"
+    assert ex(r2, "ZCARD", "k") == 1
+
+
+def test_bzpop_served_after_exec(r2, make_raw):
+    blocked = make_raw()
+    blocked.send(resp_encode("BZPOPMIN", "k", "5"))
+    time.sleep(0.1)
+    ex(r2, "MULTI")
+    ex(r2, "ZADD", "k", "1", "a")
+    ex(r2, "ZADD", "k", "0", "first")
+    ex(r2, "ZREM", "k", "a")
+    assert ex(r2, "EXEC") == [1, 1, 1]
+    assert blocked.recv_reply() == b"*3\r\n$1\r\nk\r\n$5\r\nfirst\r\n$1\r\n0\r\n"
+    assert ex(r2, "EXISTS", "k") == 0
+
+
+def test_watch_invalidated_by_zset_writes(r2, make_client):
+    other = make_client()
+    zadd(r2, "z", 1, "a")
+    for cmd in (["ZADD", "z", "2", "a"], ["ZINCRBY", "z", "1", "a"], ["ZPOPMIN", "z"]):
+        ex(r2, "WATCH", "z")
+        ex(other, *cmd)
+        ex(r2, "MULTI")
+        ex(r2, "ZCARD", "z")
+        assert ex(r2, "EXEC") is None
+    zadd(r2, "z", 1, "a")
+    ex(r2, "WATCH", "z")
+    ex(other, "ZADD", "z", "1", "a")  # no change: the WATCH stays valid
+    ex(other, "ZREM", "z", "nope")
+    ex(r2, "MULTI")
+    ex(r2, "ZCARD", "z")
+    assert ex(r2, "EXEC") == [1]

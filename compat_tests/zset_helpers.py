@@ -79,7 +79,7 @@ class EventLog:
         ex(self.client, "SET", "__sentinel__", "1")
         out = []
         while True:
-            items = _bulk_items(self.sub.recv_reply(timeout=5))
+            items = _bulk_items(self.sub.recv_reply(timeout=2))
             event = items[2].rsplit(b":", 1)[1]
             key = items[3]
             if key == b"__sentinel__":

@@ -16,13 +16,16 @@ Generations
 
 New keys
     A scan must see the keys present when it *starts*, not the ones added later.  So the
-    current generation is brought up to date only at cursor 0 (and for RANDOMKEY): the keys
-    added since the last update are exactly the last ``n`` entries of the dict's insertion
-    order, where ``n = len(data) - len_then + removals_since`` -- ``Database.removed`` counts
-    every removal (``Database.delete`` and expiry), and ``reversed(dict)`` yields the newest
-    keys first, so this costs O(new keys), again in C.  A self-check catches a removal that
-    bypassed the counter (the key that was newest at the last update must still be within
-    reach, if it still exists); the index is then rebuilt, which is always safe.
+    current generation is brought up to date only at cursor 0 (and for RANDOMKEY).  A dict
+    keeps insertion order and a new key always goes to its end, so the keys added since the
+    last update (and still there) are among the last ``n`` entries of the dict, where
+    ``n = len(data) - len_then + removals_since``: ``Database.removed`` counts every removal
+    (``Database.delete`` and expiry) and ``reversed(dict)`` yields the newest keys first, so
+    this costs O(new keys), again in C.  (``n`` over-counts when some new keys were removed
+    again: the older keys it then reaches become harmless duplicates.)  Insertions need no
+    hook at all; removals must all be counted.  A self-check catches most removals that
+    bypassed the counter (the key that was newest at the last update must be within reach,
+    if it still exists); the index is then rebuilt, which is always safe.
 
 Rebuilding
     When stale and duplicate entries pass ``2 * len(data) + 1024``, the next update starts a
@@ -33,9 +36,11 @@ Rebuilding
     beginning of the current one: more duplicates, never a missed key (every key present since
     that scan began is in it).  A cursor naming a generation never issued ends the scan.
 
-Memory: 8 bytes per key (a list slot) plus at most as much again in stale entries, and only for
-a database on which SCAN or RANDOMKEY has been used.  Cost outside SCAN: one integer increment
-per key removal.
+Memory: 8 bytes per key (a list slot) plus at most as much again in stale entries (which keep
+the removed keys' bytes alive until the next rebuild), and only for a database on which SCAN or
+RANDOMKEY has been used; FLUSHDB / FLUSHALL drop the index.  Cost outside SCAN: one integer
+increment per key removal.  Compared with Redis: no duplicates when nothing changes, and none
+from rehashing; a key deleted and re-added during a scan may come twice.
 """
 
 from __future__ import annotations
@@ -119,10 +124,14 @@ class KeyIndex:
             return cur
         if new <= 0:
             if anchor is not _NOKEY and next(reversed(data)) == anchor:
+                self.seen_len = n
+                self.seen_removed = db.removed
                 return cur
             # something was added that the removal counter did not account for
             return self._rebuild(db)
         keys = cur.keys
+        if anchor is _NOKEY:
+            new = n  # the dict was empty last time: every key is new
         if len(keys) + new > 2 * n + SLACK or len(keys) + new > _MAX_ENTRIES:
             return self._rebuild(db)
         tail = list(islice(reversed(data), new + 1))

