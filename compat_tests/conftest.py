@@ -117,7 +117,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from .helpers import RawConnection, parser_class_for
+from .helpers import CommandRecorder, RawConnection, parser_class_for
 
 TARGETS = ("perdure", "oracle", "external")
 ENV_TARGET = "PERDURE_COMPAT_TARGET"
@@ -129,6 +129,9 @@ STOP_GRACE = 5.0
 
 
 def pytest_addoption(parser):
+    parser.addoption("--compat-results", default=None,
+                     help="write per-test outcomes and the commands each test sent to this JSON file "
+                          "(read by `perdure compat-report`)")
     group = parser.getgroup("perdure-compat", "Perdure compatibility suite")
     group.addoption(
         "--target",
@@ -566,3 +569,46 @@ def make_raw(target_server):
 def raw(make_raw) -> RawConnection:
     """A raw RESP connection (TLS for perdure) for byte-exact assertions."""
     return make_raw()
+
+
+# ---- per-test command recording for `perdure compat-report` ------------------------------------
+_RESULTS: dict = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    CommandRecorder.current = set()
+    try:
+        yield
+    finally:
+        item._compat_commands = sorted(CommandRecorder.current or ())
+        CommandRecorder.current = None
+
+
+def pytest_runtest_logreport(report):
+    entry = _RESULTS.setdefault(report.nodeid, {"outcome": "passed", "commands": []})
+    if report.failed:
+        entry["outcome"] = "failed"
+    elif report.skipped and report.when in ("setup", "call"):
+        entry["outcome"] = "skipped"
+
+
+def pytest_runtest_teardown(item):
+    entry = _RESULTS.setdefault(item.nodeid, {"outcome": "passed", "commands": []})
+    entry["commands"] = getattr(item, "_compat_commands", [])
+
+
+def pytest_sessionstart(session):
+    if session.config.getoption("--compat-results"):
+        CommandRecorder.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--compat-results")
+    if not path:
+        return
+    import json
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"target": _target_name(session.config), "tests": _RESULTS}, f, indent=0, sort_keys=True)

@@ -269,3 +269,63 @@ class RawConnection:
             self.sock.close()
         except OSError:
             pass
+
+
+# ---- recording which commands each test sends (for the coverage report) ---------------------
+class CommandRecorder:
+    """Collects the command names a test sends, through redis-py or :class:`RawConnection`.
+
+    ``perdure compat-report`` combines these per-test sets with the outcomes on each target
+    into per-command and per-family counts."""
+
+    current: set | None = None
+
+    @classmethod
+    def note(cls, first) -> None:
+        s = cls.current
+        if s is None or first is None:
+            return
+        if isinstance(first, str):
+            first = first.encode()
+        if isinstance(first, (bytes, bytearray)):
+            name = bytes(first).split(b" ", 1)[0].lower().decode("latin-1")
+            if name:
+                s.add(name)
+
+    @classmethod
+    def install(cls) -> None:
+        import redis.connection as rc
+
+        orig = rc.AbstractConnection.send_command
+        if getattr(orig, "_recording", False):
+            return
+
+        def send_command(self, *args, **kwargs):
+            if args:
+                cls.note(args[0])
+            return orig(self, *args, **kwargs)
+
+        send_command._recording = True
+        rc.AbstractConnection.send_command = send_command
+        orig_many = rc.AbstractConnection.pack_commands
+
+        def pack_commands(self, commands):
+            for cmd in commands:
+                if cmd:
+                    cls.note(cmd[0])
+            return orig_many(self, commands)
+
+        rc.AbstractConnection.pack_commands = pack_commands
+
+        orig_send = RawConnection.send
+
+        def send(self, data):
+            if data[:1] == b"*":
+                parts = data.split(b"\r\n", 3)
+                if len(parts) > 2:
+                    cls.note(parts[2])
+            elif data:
+                cls.note(data.split(b"\r\n", 1)[0].strip().split(b" ", 1)[0])
+            return orig_send(self, data)
+
+        RawConnection.send = send

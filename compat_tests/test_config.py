@@ -42,7 +42,7 @@ def get(r, pattern) -> dict:
     reply = ex(r, "CONFIG", "GET", pattern)
     if isinstance(reply, dict):
         return reply
-    return dict(zip(reply[::2], reply[1::2]))
+    return dict(zip(reply[::2], reply[1::2], strict=True))
 
 
 # --------------------------------------------------------------------------- GET

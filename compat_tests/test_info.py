@@ -3,7 +3,6 @@ move (commands, hits/misses, errors, clients, keyspace)."""
 
 from __future__ import annotations
 
-
 import re
 import time
 

@@ -328,7 +328,7 @@ def test_memory_stats_fields(r2):
                     b"allocator.active", b"allocator.resident", b"allocator-fragmentation.ratio",
                     b"allocator-fragmentation.bytes", b"allocator-rss.ratio", b"allocator-rss.bytes",
                     b"rss-overhead.ratio", b"rss-overhead.bytes", b"fragmentation", b"fragmentation.bytes"]
-    d = dict(zip(stats[::2], stats[1::2]))
+    d = dict(zip(stats[::2], stats[1::2], strict=True))
     assert d[b"keys.count"] == 1
     assert d[b"db.0"][::2] == [b"overhead.hashtable.main", b"overhead.hashtable.expires"]
 
@@ -729,3 +729,21 @@ def test_debug_errors(r2):
 @pytest.mark.parametrize("args", [("foo",), ("save", "nosave"), ("nosave", "x")])
 def test_shutdown_syntax_errors(r2, args):
     assert err(r2, "SHUTDOWN", *args) == "ERR syntax error"
+
+
+def test_introspection_does_not_expire_or_count(r2):
+    try:
+        ex(r2, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        ex(r2, "SET", "live", "v")
+        ex(r2, "SET", "gone", "v", "PX", "1")
+        time.sleep(0.05)
+        before = ex(r2, "INFO", "stats")
+        assert isinstance(ex(r2, "MEMORY", "USAGE", "gone"), int)
+        assert ex(r2, "MEMORY", "USAGE", "live") > 0
+        assert ex(r2, "DEBUG", "OBJECT", "gone").startswith(b"Value at:")
+        assert ex(r2, "DEBUG", "DIGEST-VALUE", "gone") != [b"0" * 40]
+        assert b"db0:keys=2,expires=1" in ex(r2, "INFO", "keyspace")
+        hits = re.search(rb"keyspace_hits:(\d+)", before).group(1)
+        assert re.search(rb"keyspace_hits:(\d+)", ex(r2, "INFO", "stats")).group(1) == hits
+    finally:
+        ex(r2, "DEBUG", "SET-ACTIVE-EXPIRE", "1")

@@ -456,6 +456,14 @@ def test_spop_count_whole_set(r2):
     assert ex(r2, "EXISTS", "t") == 0
 
 
+def test_spop_whole_set_replies_like_sunion(r2):
+    # a hashtable-encoded set of integers: the reply is built as an intset, so it is sorted
+    sa(r2, "s", "5", "3", "x", "1")
+    ex(r2, "SREM", "s", "x")
+    assert enc(r2) == b"hashtable"
+    assert ex(r2, "SPOP", "s", 10) == b(1, 3, 5)
+
+
 def test_spop_count_zero_keeps_set(r2):
     sa(r2, "s", "a")
     assert ex(r2, "SPOP", "s", 0) == []

@@ -57,6 +57,7 @@ class Server:
         self.propagated = False
         self.touched = []
         self.touched_all = False
+        self.notes = []  # keyspace notifications waiting for their write's log offset (notify.py)
         self.global_hazard = 0
         self.waiting_clients = set()
         self.close_when_released = set()
@@ -188,6 +189,8 @@ class Server:
                 self.global_hazard = off
         self.touched.clear()
         self.touched_all = False
+        if self.notes:  # keyspace notifications of these changes: gated like the write's reply
+            self.deliver_notes(off)
 
     def _on_durable(self, durable: int) -> None:
         waiting = self.waiting_clients
@@ -210,6 +213,9 @@ class Server:
     # ---- keyspace notifications (the pubsub module replaces this) --------------------------
     def notify(self, db, key, event: bytes, klass: str) -> None:
         pass
+
+    def deliver_notes(self, required: int) -> None:
+        self.notes.clear()
 
     # ---- errors and stats ----------------------------------------------------------------
     def count_error(self, err: RedisError) -> None:

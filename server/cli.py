@@ -115,3 +115,27 @@ def _check_log(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@subcommand(
+    "compat-report",
+    "per-family compatibility report from the compat suite's results",
+    arg("--commands", default="compat_tests/redis62_commands.json", help="Redis 6.2 command list (JSON)"),
+    arg("--results", default="compat_tests/results", help="folder with perdure.json / oracle.json"),
+    arg("--missing", action="store_true", help="also list the Redis 6.2 commands not implemented"),
+    arg("--coverage-table", action="store_true", help="print the README's family → commands table"),
+    data_dir=False,
+)
+def _compat_report(args: argparse.Namespace) -> int:
+    from . import compat_report
+
+    if args.coverage_table:
+        print(compat_report.coverage_table(), end="")
+        return 0
+    rep = compat_report.build(args.commands, args.results)
+    if not any(rep["targets"].values()):
+        print("no results in %s: run `tox -e oracle,compat` first" % args.results)
+    print(compat_report.markdown(rep), end="")
+    if args.missing:
+        print("\nNot implemented yet:\n" + compat_report.missing(rep))
+    return 0

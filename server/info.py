@@ -254,7 +254,7 @@ def snapshot_stats(srv):
 
 def restore_stats(srv, snap) -> None:
     stats, errs, failed, hits, misses, rejected, expired = snap
-    for cmd, st in zip(COMMANDS.values(), stats):
+    for cmd, st in zip(COMMANDS.values(), stats, strict=False):  # same table, same order
         cmd.stats[:] = st
     srv.error_stats.clear()
     srv.error_stats.update(errs)

@@ -71,10 +71,12 @@ class Database:
         """The value at ``key`` or None.  Never creates anything."""
         v = self.data.get(key)
         if v is not None and self.expires and key in self.expires and self.expire_if_needed(key):
-            self.server.stat_keyspace_misses += 1
-            return None
+            v = None
         if v is None:
-            self.server.stat_keyspace_misses += 1
+            srv = self.server
+            srv.stat_keyspace_misses += 1
+            if srv.notify_flags:
+                srv.notify(self, key, b"keymiss", "m")
         else:
             self.server.stat_keyspace_hits += 1
         return v

@@ -28,6 +28,8 @@ zeros, no spaces).
 
 from __future__ import annotations
 
+import re
+
 import hiredis
 
 MAX_MULTIBULK = 1024 * 1024
@@ -36,6 +38,10 @@ UNAUTH_MULTIBULK = 10
 UNAUTH_BULK = 16384
 
 _PROBE = b"*0\r\n"
+# hiredis allocates an aggregate's list as soon as it reads the header (``*3000000000`` means a
+# 24 GB list, and seconds to free it): reads that might hold a header of a million elements or
+# more go to the pure parser, which refuses or builds them as Redis does.
+_BIG_AGGREGATE = re.compile(rb"[*~>%|][0-9]{7}").search
 _DIGITS = [len(str(i)) for i in range(10000)]
 
 
@@ -277,6 +283,9 @@ class RequestParser:
     def _hiredis_step(self, data, out):
         """Frames of ``data`` (which starts a frame with ``*``); returns what the pure parser
         must take over (empty if hiredis ended exactly at a frame boundary)."""
+        if _BIG_AGGREGATE(data) is not None:
+            self.pure = True
+            return data
         reader = self.reader
         reader.feed(data)
         first = len(out)

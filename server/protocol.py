@@ -14,6 +14,7 @@ import time
 
 from . import dispatch
 from .parser import ProtocolError, RequestParser
+from .resp import Raw
 
 _process = dispatch.process
 _PAUSED = dispatch.PAUSED
@@ -158,10 +159,10 @@ class RedisProtocol(asyncio.Protocol):
     def protocol_error(self, msg):
         c = self.client
         self.server.stat_protocol_errors += 1
-        # latin-1: "expected '$', got '%c'" carries the offending byte as it was received
-        c.out += (b"-ERR Protocol error: " + msg.encode("latin-1", "replace").replace(b"\r", b" ")
-                  .replace(b"\n", b" ") + b"\r\n")
-        c.flush()
+        # latin-1: "expected '$', got '%c'" carries the offending byte as it was received;
+        # emit: after the replies still held for durability, and not with CLIENT REPLY OFF
+        c.emit(Raw(b"-ERR Protocol error: " + msg.encode("latin-1", "replace")
+                   .replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"))
         c.close_after_reply()
 
     def connection_lost(self, exc):

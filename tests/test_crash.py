@@ -21,7 +21,7 @@ from .serverutil import PerdureProcess
 FAMILIES = ["string", "counter", "hash", "list", "set", "zset"]
 
 
-def _writer(srv, wid, stop, acked, errors):
+def _writer(srv, rnd, wid, stop, acked, errors):
     """Issue writes on this writer's own keys; record the last acknowledged sequence per family."""
     try:
         c = srv.client(socket_timeout=5)
@@ -29,7 +29,7 @@ def _writer(srv, wid, stop, acked, errors):
         while not stop.is_set():
             seq += 1
             fam = FAMILIES[seq % len(FAMILIES)]
-            k = "w%d:%s" % (wid, fam)
+            k = "r%d:w%d:%s" % (rnd, wid, fam)
             n = seq // len(FAMILIES) + 1  # per-family sequence number
             try:
                 if fam == "string":
@@ -46,31 +46,31 @@ def _writer(srv, wid, stop, acked, errors):
                     c.zadd(k, {str(n): n})
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 return
-            acked[(wid, fam)] = n
+            acked[(rnd, wid, fam)] = n
     except Exception as e:  # pragma: no cover - reported by the test
         errors.append(e)
 
 
-def _reader(srv, stop, seen, errors):
+def _reader(srv, rnd, stop, seen, errors):
     """Read other writers' counters and strings; remember the highest value seen."""
     try:
         c = srv.client(socket_timeout=5)
         while not stop.is_set():
             wid = random.randrange(4)
+            key = "r%d:w%d:counter" % (rnd, wid)
             try:
-                v = c.get("w%d:counter" % wid)
+                v = c.get(key)
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 return
             if v is not None:
-                key = ("w%d:counter" % wid)
                 seen[key] = max(seen.get(key, 0), int(v))
     except Exception as e:  # pragma: no cover
         errors.append(e)
 
 
 def _check(c, acked, seen):
-    for (wid, fam), n in acked.items():
-        k = "w%d:%s" % (wid, fam)
+    for (rnd, wid, fam), n in acked.items():
+        k = "r%d:w%d:%s" % (rnd, wid, fam)
         if fam == "string":
             assert int(c.get(k)) >= n, (k, c.get(k), n)
         elif fam == "counter":
@@ -104,8 +104,8 @@ def test_kill9_under_load_keeps_every_acknowledged_write(tmp_path, rounds):
             _check(c, acked, seen)  # after the previous crash
             stop = threading.Event()
             errors: list = []
-            threads = [threading.Thread(target=_writer, args=(srv, w, stop, acked, errors)) for w in range(4)]
-            threads += [threading.Thread(target=_reader, args=(srv, stop, seen, errors)) for _ in range(2)]
+            threads = [threading.Thread(target=_writer, args=(srv, rnd, w, stop, acked, errors)) for w in range(4)]
+            threads += [threading.Thread(target=_reader, args=(srv, rnd, stop, seen, errors)) for _ in range(2)]
             for t in threads:
                 t.start()
             time.sleep(0.3 + rng.random() * 1.2)

@@ -75,8 +75,15 @@ def _canon(x) -> bytes:
     raise TypeError("cannot digest %r" % type(x))
 
 
-def object_encoding(v) -> bytes:
-    """OBJECT ENCODING of a value (each family module knows its own encodings)."""
+def object_encoding(v, config=None) -> bytes:
+    """OBJECT ENCODING of a value: the keys module's answer (OBJECT ENCODING itself) when it is
+    there, else each family module's ``encoding_of``."""
+    if config is not None:
+        try:
+            from . import keys
+            return keys.object_encoding(v, config)
+        except (ImportError, AttributeError, RedisError):
+            pass
     t = type(v)
     if t is bytes:
         if len(v) <= 20 and to_int(v) is not None:
@@ -187,13 +194,13 @@ def _sample(it, samples: int):
     return out
 
 
-def value_memory(v, samples: int = 5) -> int:
+def value_memory(v, samples: int = 5, config=None) -> int:
     """objectComputeSize: bytes Redis would use for the value (collections extrapolated from
     ``samples`` elements; 0 = all)."""
     if type(v) is bytes:
         return _str_size(v)
     name = type_name(v)
-    enc = object_encoding(v)
+    enc = object_encoding(v, config)
     n = len(v)
     if name == b"hash":
         items = _sample(v.items(), samples)
@@ -225,7 +232,7 @@ def value_memory(v, samples: int = 5) -> int:
 
 def key_memory_usage(db, key, v, samples: int = 5) -> int:
     """MEMORY USAGE: the value, the key's sds and the dict entry."""
-    return value_memory(v, samples) + _sds(len(key)) + 24
+    return value_memory(v, samples, db.server.config) + _sds(len(key)) + 24
 
 
 def _zl_entry(b: bytes, prevlen: int) -> int:
@@ -293,12 +300,12 @@ def _rdb_str(b: bytes) -> int:
     return _len_size(len(b)) + len(b)
 
 
-def serialized_length(v) -> int:
+def serialized_length(v, config=None) -> int:
     """rdbSavedObjectLen, estimated (no LZF compression)."""
     if type(v) is bytes:
         return _rdb_str(v)
     name = type_name(v)
-    enc = object_encoding(v)
+    enc = object_encoding(v, config)
     if name == b"hash":
         if enc == b"ziplist":
             blob = ziplist_bytes(_hash_items(v))
@@ -415,12 +422,14 @@ def _protocol(c, name: bytes):
 
 
 def _object(c, key):
-    v = c.db.lookup_write(key)
+    v = c.db.data.get(key)  # a plain dictFind in Redis: no expiry, no statistics
     if v is None:
         raise RedisError(errors.NO_SUCH_KEY)
-    enc = object_encoding(v)
+    cfg = c.server.config
+    enc = object_encoding(v, cfg)
     refcount = 1
-    if type(v) is bytes and enc == b"int" and 0 <= int(v) < 10000:
+    if type(v) is bytes and enc == b"int" and 0 <= int(v) < 10000 and (
+            cfg["maxmemory"] == 0 or not cfg["maxmemory-policy"].endswith(("lru", "lfu"))):
         refcount = 2147483647  # a shared integer object in Redis
     extra = b""
     if enc == b"quicklist":
@@ -430,7 +439,7 @@ def _object(c, key):
             nodes, (len(v) / nodes) if nodes else 0.0, c.server.config["list-max-ziplist-size"],
             1 if c.server.config["list-compress-depth"] else 0, size)
     return resp.Simple(b"Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"
-                       % (id(v), refcount, enc, serialized_length(v), info.lru_clock(), 0, extra))
+                       % (id(v), refcount, enc, serialized_length(v, cfg), info.lru_clock(), 0, extra))
 
 
 def _populate(c, argv):
@@ -533,7 +542,7 @@ def debug(c, argv):
         db = c.db
         out = []
         for key in argv[2:]:
-            v = db.lookup_write(key)
+            v = db.data.get(key)  # lookupKey: no expiry, no statistics
             d = _ZERO if v is None else value_digest(db, key, v)
             out.append(resp.Simple(d.hex().encode()))
         return out

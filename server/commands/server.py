@@ -477,7 +477,7 @@ def memory(c, argv):
             else:
                 raise RedisError(errors.SYNTAX)
         from .debug import key_memory_usage
-        v = c.db.lookup_write(argv[2])
+        v = c.db.data.get(argv[2])  # objectCommandLookup: no expiry, no statistics
         if v is None:
             return None
         return key_memory_usage(c.db, argv[2], v, samples)

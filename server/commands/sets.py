@@ -291,8 +291,9 @@ def _spop_count(c, key, count):
     srv = c.server
     size = len(s)
     if count >= size:
-        # CASE 1: the whole set, replied as SUNION would; logged as DEL.
-        out = _members(s)
+        # CASE 1: the whole set, replied as SUNION would (the order of a set rebuilt from
+        # the members); logged as DEL.
+        out = _ordered(s, _fits_intset(c, s))
         _delete(db, key, s)
         db.changed(key, b"spop", "s")
         srv.notify(db, key, b"del", "g")

@@ -1,0 +1,644 @@
+"""One Lua 5.1 state, sandboxed and equipped as Redis 6.2.14 equips its own (scripting.c).
+
+Lua runs in lupa's ``lua51`` module: real Lua 5.1 (doubles only, ``unpack``, ``setfenv``...),
+the version Redis embeds.  Everything a script can see is built here:
+
+* **Globals** as Redis leaves them: the base library without ``dofile``/``loadfile``/
+  ``require``/``module``, and ``string``, ``table``, ``math``, ``coroutine``, ``cjson``,
+  ``cmsgpack``, ``struct``, ``bit`` and ``redis``; no ``os``, ``io``, ``debug``, ``package``,
+  nor lupa's ``python`` bridge (and lupa's attribute access to Python objects is refused).
+* **Read-only tables** (6.2.14): the globals table and the library tables are proxies whose
+  writes fail with ``Attempt to modify a readonly table``; reading a missing global fails with
+  ``Script attempted to access nonexistent global variable``.  ``rawget``, ``rawset``,
+  ``setmetatable`` and ``pairs`` see through the proxies as Redis's VM-level flag would.
+* **Glue.**  Redis's C functions become small Lua functions compiled under the chunk name
+  ``=perdure``; they check arguments and word errors exactly as the C code does, and call Python
+  only for the work.  The error handler (``__redis__err__handler``, chunk ``@err_handler_def``,
+  same line numbers as Redis's) treats those frames as the C frames they stand for, so every
+  error reads as on Redis (``@user_script:1: user_script:1: ...``).
+* **Scripts** are compiled as Redis does (``function f_<sha>() <body>\\nend`` under the chunk
+  name ``@user_script``) and cached by SHA1.
+* **math.random** is Redis's: its own rand48 generator, reseeded with 0 before every script.
+* **Reply conversion** both ways, per Redis's rules: command replies to Lua values
+  (:meth:`LuaEngine.to_lua`, RESP2 or RESP3 as ``redis.setresp`` chose) and a script's return
+  value to a reply (:meth:`LuaEngine.to_reply`: integers truncated, tables cut at the first nil,
+  ``{err=}``, ``{ok=}``, ``{double=}``, ``{map=}``, ``{set=}``, booleans per protocol).
+* A count hook every 100,000 instructions calls ``tick`` (lua-time-limit, SCRIPT KILL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import lupa.lua51 as lua51
+
+from .. import resp
+from ..errors import RedisError
+from . import bitop, cjson, cmsgpack, structlib
+
+LuaError = lua51.LuaError
+_LuaTable = type(lua51.LuaRuntime().table())
+INT64_MIN = -(2 ** 63)
+INT64_MAX = 2 ** 63 - 1
+LRAND48_MAX = 2147483647
+
+
+def _deny_attributes(obj, name, is_setting):
+    raise AttributeError("not allowed")
+
+
+def sha1hex(data: bytes) -> bytes:
+    return hashlib.sha1(data).hexdigest().encode()
+
+
+class Rand48:
+    """Redis's rand.c (the POSIX lrand48 generator): math.random's source inside scripts."""
+
+    __slots__ = ("x",)
+
+    def __init__(self):
+        self.seed(0)
+
+    def seed(self, s: int) -> None:
+        s &= 0xFFFFFFFF
+        self.x = ((s >> 16) << 32) | ((s & 0xFFFF) << 16) | 0x330E
+
+    def next(self) -> int:
+        self.x = (0x5DEECE66D * self.x + 0xB) & 0xFFFFFFFFFFFF
+        return self.x >> 17
+
+    def random(self) -> float:
+        return (self.next() % LRAND48_MAX) / LRAND48_MAX
+
+
+# --------------------------------------------------------------------------- the Lua code
+
+# Redis's pcall error handler, line for line: errors raised inside it read "err_handler_def:9:"
+# as on Redis.  Frames of our glue (chunk "=perdure") stand for Redis's C functions.
+_ERR_HANDLER = b"""local dbg, GLUE = ...
+function __redis__err__handler(err)
+  local l = 2; local i = dbg.getinfo(l,'nSl')
+  if i and i.what == 'C' then l = 3; i = dbg.getinfo(l,'nSl') end
+  while i and i.source == GLUE do l = l + 1; i = dbg.getinfo(l,'nSl') end
+  if i then
+    -- the reply names the script's line: Redis's C frames are our glue frames
+    -- (keep the concatenation below on line 9, as in Redis)
+    return i.source .. ':' .. i.currentline .. ': ' .. err
+  else
+    return err
+  end
+end
+"""
+
+_BOOT = b"""
+local py, libs = ...
+local G = getfenv(0)
+local dbg = debug
+local type, error, select, tostring, tonumber = type, error, select, tostring, tonumber
+local next, pairs, ipairs, unpack = next, pairs, ipairs, unpack
+local r_rawget, r_rawset, r_setmetatable = rawget, rawset, setmetatable
+local dgetmetatable = dbg.getmetatable
+local loadstring, setfenv, pcall, xpcall = loadstring, setfenv, pcall, xpcall
+local sformat, sgsub, concat = string.format, string.gsub, table.concat
+local floor, huge = math.floor, math.huge
+
+for _, k in ipairs({'dofile', 'loadfile', 'require', 'module', 'package', 'io', 'os', 'debug',
+                    'python'}) do
+  r_rawset(G, k, nil)
+end
+
+-- luaPushError's "<source>: <line>: " prefix, for the caller of the glue function calling us
+local function where()
+  local i = dbg.getinfo(3, 'Sl')
+  if i then return i.source .. ': ' .. i.currentline .. ': ' end
+  return ''
+end
+
+local function trunc(x)
+  if x ~= x then return -2147483648 end
+  if x >= 0 then return floor(x) end
+  return -floor(-x)
+end
+
+local function argerror(n, fname, msg)
+  error(sformat("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
+end
+
+local function typename(argc, n, v)
+  if n > argc then return 'no value' end
+  return type(v)
+end
+
+------------------------------------------------------------------------------ redis.*
+local redis = {}
+local pycall = py.call
+redis.call = function(...)
+  local r, e = pycall(true, ...)
+  if e then
+    if e == 1 then r = where() .. r end
+    error(r, 0)
+  end
+  return r
+end
+redis.pcall = function(...)
+  local r, e = pycall(false, ...)
+  if e then return {err = where() .. r} end
+  return r
+end
+local function single_field(field)
+  return function(...)
+    local v = ...
+    if select('#', ...) ~= 1 or type(v) ~= 'string' then
+      return {err = where() .. 'wrong number or type of arguments'}
+    end
+    return {[field] = v}
+  end
+end
+redis.error_reply = single_field('err')
+redis.status_reply = single_field('ok')
+local pysha = py.sha1hex
+redis.sha1hex = function(...)
+  if select('#', ...) ~= 1 then error('wrong number of arguments', 0) end
+  local s = ...
+  local t = type(s)
+  if t == 'number' then s = tostring(s) elseif t ~= 'string' then s = '' end
+  return pysha(s)
+end
+local pylog = py.log
+redis.log = function(...)
+  local argc = select('#', ...)
+  if argc < 2 then error('redis.log() requires two arguments or more.', 0) end
+  local level = tonumber((...))
+  if level == nil then error('First argument must be a number (log level).', 0) end
+  level = trunc(level)
+  if level < 0 or level > 3 then error('Invalid debug level.', 0) end
+  local parts, n = {}, 0
+  for j = 2, argc do
+    local s = select(j, ...)
+    local t = type(s)
+    if t == 'string' or t == 'number' then
+      if j ~= 2 then n = n + 1; parts[n] = ' ' end
+      n = n + 1; parts[n] = tostring(s)
+    end
+  end
+  pylog(level, concat(parts))
+end
+local pysetresp = py.setresp
+redis.setresp = function(...)
+  if select('#', ...) ~= 1 then error('redis.setresp() requires one argument.', 0) end
+  local r = trunc(tonumber((...)) or 0)
+  if r ~= 2 and r ~= 3 then error('RESP version must be 2 or 3.', 0) end
+  pysetresp(r)
+end
+local pysetrepl = py.set_repl
+redis.set_repl = function(...)
+  if select('#', ...) ~= 1 then error('redis.set_repl() requires two arguments.', 0) end
+  local e = pysetrepl(trunc(tonumber((...)) or 0))
+  if e then error(e, 0) end
+end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+
+------------------------------------------------------------------------------ math.random
+local pyrand, pysrand = py.rand, py.srand
+local function checkint(argc, n, v, fname)
+  local x = tonumber(v)
+  if x == nil then argerror(n, fname, 'number expected, got ' .. typename(argc, n, v)) end
+  return trunc(x)
+end
+math.random = function(...)
+  local argc = select('#', ...)
+  local r = pyrand()
+  if argc == 0 then return r end
+  if argc == 1 then
+    local u = checkint(argc, 1, (...), 'random')
+    if not (1 <= u) then argerror(1, 'random', 'interval is empty') end
+    return floor(r * u) + 1
+  elseif argc == 2 then
+    local l, u = ...
+    l = checkint(argc, 1, l, 'random')
+    u = checkint(argc, 2, u, 'random')
+    if not (l <= u) then argerror(2, 'random', 'interval is empty') end
+    return floor(r * (u - l + 1)) + l
+  end
+  error('wrong number of arguments', 2)
+end
+math.randomseed = function(...)
+  pysrand(checkint(select('#', ...), 1, (...), 'randomseed'))
+end
+
+------------------------------------------------------------------------------ libraries
+for name, lib in pairs(libs) do G[name] = lib end
+
+------------------------------------------------------------------------------ read-only tables
+local readonly = r_setmetatable({}, {__mode = 'k'})   -- proxy -> the real table
+local function ro_newindex() error('Attempt to modify a readonly table', 2) end
+local function protect(t, mt_seen)
+  local p = {}
+  readonly[p] = t
+  r_setmetatable(p, {__index = t, __newindex = ro_newindex, __metatable = mt_seen or false})
+  return p
+end
+
+local function missing_global(t, k)
+  local kt = type(k)
+  if kt ~= 'string' and kt ~= 'number' then
+    error('Second argument to luaProtectedTableError must be a string or number', 2)
+  end
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end
+
+r_rawset(G, 'rawget', function(...)
+  local argc = select('#', ...)
+  local t, k = ...
+  if type(t) ~= 'table' then argerror(1, 'rawget', 'table expected, got ' .. typename(argc, 1, t)) end
+  if argc < 2 then argerror(2, 'rawget', 'value expected') end
+  return r_rawget(readonly[t] or t, k)
+end)
+r_rawset(G, 'rawset', function(...)
+  local argc = select('#', ...)
+  local t, k, v = ...
+  if type(t) ~= 'table' then argerror(1, 'rawset', 'table expected, got ' .. typename(argc, 1, t)) end
+  if argc < 2 then argerror(2, 'rawset', 'value expected') end
+  if argc < 3 then argerror(3, 'rawset', 'value expected') end
+  if readonly[t] then error('Attempt to modify a readonly table', 0) end
+  r_rawset(t, k, v)
+  return t
+end)
+r_rawset(G, 'setmetatable', function(...)
+  local argc = select('#', ...)
+  local t, mt = ...
+  if type(t) ~= 'table' then
+    argerror(1, 'setmetatable', 'table expected, got ' .. typename(argc, 1, t))
+  end
+  if mt ~= nil and type(mt) ~= 'table' then argerror(2, 'setmetatable', 'nil or table expected') end
+  if readonly[t] then error('Attempt to modify a readonly table', 0) end
+  local old = dgetmetatable(t)
+  if old and r_rawget(old, '__metatable') ~= nil then
+    error('cannot change a protected metatable', 2)
+  end
+  r_setmetatable(t, mt)
+  return t
+end)
+r_rawset(G, 'pairs', function(...)
+  local t = ...
+  if type(t) ~= 'table' then
+    argerror(1, 'pairs', 'table expected, got ' .. typename(select('#', ...), 1, t))
+  end
+  return next, readonly[t] or t, nil
+end)
+
+local PG
+for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack',
+                       'struct', 'bit'}) do
+  local lib = name == 'redis' and redis or G[name]
+  r_rawset(G, name, protect(lib))
+end
+local strmt = dgetmetatable('')
+if strmt then strmt.__index = r_rawget(G, 'string') end
+local gmt = {__index = missing_global, __newindex = ro_newindex}
+PG = protect(G, protect({__index = missing_global}))
+r_rawset(G, '_G', PG)
+r_rawset(G, 'KEYS', {})
+r_rawset(G, 'ARGV', {})
+r_setmetatable(G, gmt)
+setfenv(0, PG)
+
+------------------------------------------------------------------------------ hook
+local pytick = py.tick
+dbg.sethook(function()
+  if pytick() then error('Script killed by user with SCRIPT KILL...', 0) end
+end, '', 100000)
+
+------------------------------------------------------------------------------ for Python
+local handler = r_rawget(G, '__redis__err__handler')
+local api = {}
+
+function api.compile(body, fname)
+  local chunk, err = loadstring('function ' .. fname .. '() ' .. body .. '\\nend', '@user_script')
+  if not chunk then return nil, err, 1 end
+  local env = {}
+  setfenv(chunk, env)
+  local ok, e = pcall(chunk)
+  if not ok then return nil, tostring(e), 2 end
+  local f = r_rawget(env, fname)
+  if type(f) ~= 'function' then return nil, 'user_script: function not defined', 2 end
+  setfenv(f, PG)
+  return f
+end
+
+function api.run(f, keys, argv)
+  r_rawset(G, 'KEYS', keys)
+  r_rawset(G, 'ARGV', argv)
+  return xpcall(f, handler)
+end
+
+-- luaReplyToRedisReply, writing RESP into out[]; cp: the caller's protocol, lp: the script's
+local function enc(v, out, n, cp, lp)
+  local t = type(v)
+  if t == 'string' then
+    out[n + 1] = '$' .. #v .. '\\r\\n'; out[n + 2] = v; out[n + 3] = '\\r\\n'
+    return n + 3
+  elseif t == 'number' then
+    out[n + 1] = ':' .. sformat('%d', v) .. '\\r\\n'
+    return n + 1
+  elseif t == 'boolean' then
+    if lp == 2 then
+      if v then out[n + 1] = ':1\\r\\n' elseif cp == 2 then out[n + 1] = '$-1\\r\\n' else out[n + 1] = '_\\r\\n' end
+    else
+      out[n + 1] = v and '#t\\r\\n' or '#f\\r\\n'
+    end
+    return n + 1
+  elseif t == 'table' then
+    local x = v.err
+    if type(x) == 'string' then
+      out[n + 1] = '-' .. sgsub(x, '[\\r\\n]', ' ') .. '\\r\\n'
+      return n + 1
+    end
+    x = v.ok
+    if type(x) == 'string' then
+      out[n + 1] = '+' .. sgsub(x, '[\\r\\n]', ' ') .. '\\r\\n'
+      return n + 1
+    end
+    x = v.double
+    if type(x) == 'number' then
+      local s
+      if x == huge then s = 'inf' elseif x == -huge then s = '-inf' else s = sformat('%.17g', x) end
+      if cp == 2 then out[n + 1] = '$' .. #s .. '\\r\\n' .. s .. '\\r\\n' else out[n + 1] = ',' .. s .. '\\r\\n' end
+      return n + 1
+    end
+    x = v.map
+    if type(x) == 'table' then
+      local hdr, cnt = n + 1, 0
+      n = hdr
+      for k, val in next, x do
+        n = enc(k, out, n, cp, lp)
+        n = enc(val, out, n, cp, lp)
+        cnt = cnt + 1
+      end
+      if cp == 2 then out[hdr] = '*' .. (cnt * 2) .. '\\r\\n' else out[hdr] = '%' .. cnt .. '\\r\\n' end
+      return n
+    end
+    x = v.set
+    if type(x) == 'table' then
+      local hdr, cnt = n + 1, 0
+      n = hdr
+      for k in next, x do
+        n = enc(k, out, n, cp, lp)
+        cnt = cnt + 1
+      end
+      out[hdr] = (cp == 2 and '*' or '~') .. cnt .. '\\r\\n'
+      return n
+    end
+    local hdr, j = n + 1, 1
+    n = hdr
+    while true do
+      local e = v[j]
+      if e == nil then break end
+      n = enc(e, out, n, cp, lp)
+      j = j + 1
+    end
+    out[hdr] = '*' .. (j - 1) .. '\\r\\n'
+    return n
+  end
+  out[n + 1] = cp == 2 and '$-1\\r\\n' or '_\\r\\n'
+  return n + 1
+end
+
+-- The reply for a table: (RESP bytes) or (nil, error text) when it is an error table.
+function api.reply(v, cp, lp)
+  local e = v.err
+  if type(e) == 'string' then return nil, e end
+  local out = {}
+  enc(v, out, 0, cp, lp)
+  return concat(out)
+end
+
+function api.ok(v) return {ok = v} end
+function api.err(v) return {err = v} end
+function api.double(v) return {double = v} end
+function api.map(t) return {map = t} end
+function api.set(t) return {set = t} end
+
+return api
+"""
+
+
+class LuaEngine:
+    """The Lua state of one server.  ``host`` provides what the glue calls back:
+    ``call(raise_error, *args) -> (value, code)``, ``log(level, msg)``, ``setresp(n)``,
+    ``set_repl(flags) -> error or None`` and ``tick() -> kill?``."""
+
+    def __init__(self, host):
+        self.host = host
+        self.rand = Rand48()
+        rt = lua51.LuaRuntime(unpack_returned_tuples=True, register_eval=False,
+                              register_builtins=False, encoding=None,
+                              attribute_filter=_deny_attributes)
+        self.rt = rt
+        self.table_from = rt.table_from
+        loadstring = rt.eval(b"loadstring")
+        dbg = rt.eval(b"debug")
+        chunk, err = _load(loadstring, _ERR_HANDLER, b"@err_handler_def")
+        chunk(dbg, b"=perdure")
+        libs = rt.table()
+        for name, mod in (("cjson", cjson), ("cmsgpack", cmsgpack), ("struct", structlib),
+                          ("bit", bitop)):
+            libs[name.encode()] = mod.install(rt, loadstring)
+        py = rt.table()
+        py[b"call"] = host.call
+        py[b"log"] = host.log
+        py[b"setresp"] = host.setresp
+        py[b"set_repl"] = host.set_repl
+        py[b"tick"] = host.tick
+        py[b"sha1hex"] = sha1hex
+        py[b"rand"] = self.rand.random
+        py[b"srand"] = self.rand.seed
+        boot, err = _load(loadstring, _BOOT, b"=perdure")
+        api = boot(py, libs)
+        self._compile = api[b"compile"]
+        self._run = api[b"run"]
+        self._reply = api[b"reply"]
+        self._ok = api[b"ok"]
+        self._err = api[b"err"]
+        self._double = api[b"double"]
+        self._map = api[b"map"]
+        self._set = api[b"set"]
+        self.funcs: dict = {}    # sha (lowercase hex bytes) -> compiled Lua function
+        self.bodies: dict = {}   # sha -> script body (SCRIPT EXISTS, INFO memory)
+
+    # ---- scripts ------------------------------------------------------------------------------
+    def create(self, body: bytes, sha: bytes | None = None):
+        """luaCreateFunction: the cached function for ``body`` (compiled on first sight); raises
+        the ``Error compiling script`` / ``Error running script (new function)`` reply."""
+        if sha is None:
+            sha = sha1hex(body)
+        f = self.funcs.get(sha)
+        if f is not None:
+            return sha, f
+        r = self._compile(body, b"f_" + sha)
+        if isinstance(r, tuple):
+            _, msg, kind = r
+            what = "Error compiling script (new function)" if kind == 1 else \
+                "Error running script (new function)"
+            raise RedisError(error_text("ERR %s: %s" % (what, _text(msg))))
+        self.funcs[sha] = r
+        self.bodies[sha] = body
+        return sha, r
+
+    def run(self, f, keys: list, args: list):
+        """Run a script function with KEYS and ARGV: (True, value) or (False, error text)."""
+        self.rand.seed(0)
+        tf = self.table_from
+        r = self._run(f, tf(keys), tf(args))
+        if r[0]:
+            return True, r[1] if len(r) > 1 else None
+        return False, r[1]
+
+    # ---- replies: Redis -> Lua ------------------------------------------------------------------
+    def to_lua(self, v, proto: int):
+        """redisProtocolToLuaType: a command's reply as the Lua value the script sees."""
+        t = type(v)
+        if t is bytes or t is int:
+            return v
+        if v is None or v is resp.NilArray:
+            return False if proto == 2 else None
+        if t is list or t is tuple:
+            for x in v:
+                if type(x) is not bytes:
+                    return self.table_from([self.to_lua(x, proto) for x in v])
+            return self.table_from(v)
+        if t is resp.Simple:
+            return self._ok(bytes(v))
+        if t is resp.Raw:
+            return self.to_lua(parse_raw(v), proto)
+        if isinstance(v, RedisError):
+            return self._err(v.msg.encode("utf-8", "surrogateescape"))
+        if t is resp.Map or t is dict:
+            if proto == 2:
+                flat = []
+                for k, x in v.items():
+                    flat.append(self.to_lua(k, proto))
+                    flat.append(self.to_lua(x, proto))
+                return self.table_from(flat)
+            return self._map(self.table_from({self.to_lua(k, proto): self.to_lua(x, proto)
+                                              for k, x in v.items()}))
+        if t is resp.Set:
+            if proto == 2:
+                return self.table_from([self.to_lua(x, proto) for x in v])
+            return self._set(self.table_from({self.to_lua(x, proto): True for x in v}))
+        if t is resp.Double or t is float:
+            if proto == 2:
+                return resp.format_double(v)
+            return self._double(float(v))
+        if t is bool:
+            return (1 if v else 0) if proto == 2 else v
+        if t is resp.Verbatim or t is resp.Push:
+            return bytes(v) if t is resp.Verbatim else self.to_lua(list(v), proto)
+        if isinstance(v, str):
+            return v.encode()
+        if isinstance(v, bytes):
+            return bytes(v)
+        if isinstance(v, int):
+            return int(v)
+        return False if proto == 2 else None
+
+    # ---- replies: Lua -> Redis ------------------------------------------------------------------
+    def to_reply(self, v, caller_proto: int, lua_proto: int):
+        """luaReplyToRedisReply for the script's return value."""
+        t = type(v)
+        if t is bytes:
+            return v
+        if t is int:
+            return v if INT64_MIN <= v <= INT64_MAX else INT64_MIN
+        if t is float:
+            if math.isfinite(v) and -9.3e18 < v < 9.3e18:
+                n = int(v)
+                return n if INT64_MIN <= n <= INT64_MAX else INT64_MIN
+            return INT64_MIN
+        if t is bool:
+            if lua_proto == 2:
+                return 1 if v else None
+            return v
+        if t is _LuaTable:
+            r = self._reply(v, caller_proto, lua_proto)
+            if isinstance(r, tuple):
+                raise RedisError(_text(r[1]).replace("\r", " ").replace("\n", " "))
+            return resp.Raw(r)
+        return None
+
+
+def _load(loadstring, code: bytes, name: bytes):
+    r = loadstring(code, name)
+    if isinstance(r, tuple):
+        if r[0] is None:
+            raise RuntimeError("Lua bootstrap failed: %r" % (r[1],))
+        return r[0], None
+    return r, None
+
+
+def _text(b) -> str:
+    if isinstance(b, bytes):
+        return b.decode("utf-8", "replace")
+    return str(b)
+
+
+def error_text(s: str) -> str:
+    """addReplyErrorFormat's clean-up: newlines trimmed at both ends, the others made spaces."""
+    return s.strip("\r\n").replace("\r", " ").replace("\n", " ")
+
+
+def parse_raw(data: bytes):
+    """A pre-encoded reply (``resp.Raw``) back to a Python value, for the Lua conversion."""
+    v, _ = _parse(bytes(data), 0)
+    return v
+
+
+def _parse(b: bytes, i: int):
+    j = b.index(b"\r\n", i)
+    kind = b[i:i + 1]
+    line = b[i + 1:j]
+    i = j + 2
+    if kind == b"+":
+        return resp.Simple(line), i
+    if kind == b"-":
+        return RedisError(line.decode("utf-8", "replace")), i
+    if kind == b":":
+        return int(line), i
+    if kind in (b"$", b"="):
+        n = int(line)
+        if n < 0:
+            return None, i
+        s = b[i:i + n]
+        if kind == b"=":
+            return resp.Verbatim(s[4:]), i + n + 2
+        return s, i + n + 2
+    if kind in (b"*", b"~", b"%", b">"):
+        n = int(line)
+        if n < 0:
+            return resp.NilArray, i
+        if kind == b"%":
+            m = resp.Map()
+            for _ in range(n):
+                k, i = _parse(b, i)
+                x, i = _parse(b, i)
+                m[k] = x
+            return m, i
+        items = []
+        for _ in range(n):
+            x, i = _parse(b, i)
+            items.append(x)
+        return (resp.Set(items) if kind == b"~" else items), i
+    if kind == b"_":
+        return None, i
+    if kind == b",":
+        return resp.Double(float(line)), i
+    if kind == b"#":
+        return line == b"t", i
+    if kind == b"(":
+        return int(line), i
+    raise ValueError("cannot parse reply %r" % b[:40])
