@@ -443,8 +443,10 @@ def test_monitor_redacts_auth(make_raw):
     m = _monitor(make_raw)
     c = make_raw()
     c.cmd("AUTH", "secretpw")
+    c.cmd("HELLO", "2", "AUTH", "someone", "secretpw")
     c.cmd("PING")
-    assert _lines(m, 2) == [(0, b'"AUTH" "(redacted)"'), (0, b'"PING"')]
+    assert _lines(m, 3) == [(0, b'"AUTH" "(redacted)"'),
+                            (0, b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"'), (0, b'"PING"')]
 
 
 def test_monitor_own_commands_follow_reply(make_raw):
@@ -747,3 +749,11 @@ def test_introspection_does_not_expire_or_count(r2):
         assert re.search(rb"keyspace_hits:(\d+)", ex(r2, "INFO", "stats")).group(1) == hits
     finally:
         ex(r2, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+def test_slowlog_redacts_passwords(r2, raw, slowlog_all):
+    raw.cmd("AUTH", "secretpw")
+    raw.cmd("AUTH", "someuser", "secretpw")
+    entries = ex(r2, "SLOWLOG", "GET", "2")
+    assert entries[0][3] == [b"AUTH", b"(redacted)", b"(redacted)"]
+    assert entries[1][3] == [b"AUTH", b"(redacted)"]

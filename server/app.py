@@ -106,6 +106,9 @@ class Server:
         config.listeners.append(self._config_changed)
         self._config_changed("maxmemory", config["maxmemory"])
         self._config_changed("notify-keyspace-events", config["notify-keyspace-events"])
+        if config["cluster-enabled"]:
+            from .cluster import setup as cluster_setup
+            self.cluster = cluster_setup(self)
 
     # ---- config --------------------------------------------------------------------------
     def _config_changed(self, name, value):

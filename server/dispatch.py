@@ -47,9 +47,15 @@ def lookup(name: bytes):
 
 
 def unknown_command_error(argv) -> RedisError:
-    args = "".join("`%s`, " % a[:128].decode("utf-8", "replace") for a in argv[1:])
-    return RedisError("ERR unknown command `%s`, with args beginning with: %s"
-                      % (argv[0][:128].decode("utf-8", "replace"), args))
+    """Redis 6.2's text: arguments are quoted until 128 bytes of them are written (the last one
+    cut to fit); C strings, so each stops at a NUL byte."""
+    args = b""
+    for a in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += b"`%s`, " % a.split(b"\0", 1)[0][:128 - len(args)]
+    msg = b"ERR unknown command `%s`, with args beginning with: %s" % (argv[0].split(b"\0", 1)[0], args)
+    return RedisError(msg.decode("utf-8", "replace"))
 
 
 def process(c, argv) -> None:
@@ -62,6 +68,7 @@ def process(c, argv) -> None:
             c.emit(resp.OK)
             c.close_after_reply()
             return None
+        c.last_cmd = None  # CLIENT LIST: cmd=NULL
         srv.stat_rejected_calls += 1
         return _reject(c, unknown_command_error(argv))
     c.last_cmd = cmd
@@ -84,6 +91,8 @@ def process(c, argv) -> None:
             return _reject(c, err, cmd)
     if srv.pause_type and srv.clients_paused(c, cmd):
         return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause
+    if srv.lua_timedout and not srv.busy_allows(cmd, argv):
+        return _reject(c, RedisError(errors.BUSY), cmd)  # a script ran past lua-time-limit
     if c.multi is not None and cmd.name not in _MULTI_IMMEDIATE:
         return srv.queue_multi(c, cmd, argv)
     if (c.pubsub_channels or c.pubsub_patterns) and c.proto == 2 and cmd.name not in _PUBSUB_OK:
@@ -108,9 +117,12 @@ def process(c, argv) -> None:
 def _reject(c, err, cmd=None):
     if cmd is not None:
         cmd.stats[2] += 1  # rejected_calls (INFO commandstats)
-    c.server.count_error(err)
     if c.multi is not None:
         c.multi_error = True
+        if cmd is not None and cmd.name == "exec":  # execCommandAbort
+            c.server.discard_transaction(c)
+            err = RedisError("EXECABORT Transaction discarded because of: " + err.msg.lstrip("-"))
+    c.server.count_error(err)
     c.emit(err)
 
 

@@ -10,7 +10,8 @@ Also here, because INFO, MEMORY and CONFIG RESETSTAT share them:
 
 * :func:`memory` - a cheap memory estimate: ``used_memory`` is the process's private resident
   memory (``/proc/self/statm`` resident minus shared pages), ``used_memory_rss`` the resident
-  set; the startup figure is taken when this module is imported (before any data is loaded).
+  set; the startup figure is taken by the first cron tick of a server that starts empty (else
+  when this module is imported, before any data is loaded); the peak is tracked by the cron.
 * :func:`cron` - called by the server cron ``hz`` times a second: samples the instantaneous
   ops/sec and network rates as Redis does (16 samples, one per 100 ms).
 * :func:`reset_stats` - CONFIG RESETSTAT; :func:`total_commands` - commands processed.
@@ -140,7 +141,7 @@ def memory(srv) -> dict:
     peak = getattr(srv, "stat_peak_memory", 0)
     if used > peak:
         peak = srv.stat_peak_memory = used
-    startup = min(_STARTUP_MEMORY, used)
+    startup = min(getattr(srv, "memory_startup", None) or _STARTUP_MEMORY, used)
     clients = clients_memory(srv)
     aof = log_pending(srv)
     ht_main = ht_expires = 0
@@ -189,11 +190,22 @@ def _sampler(srv) -> _Sampler:
 
 
 def cron(srv) -> None:
-    """trackInstantaneousMetric: one sample per 100 ms, the average of the last 16 reported."""
+    """trackInstantaneousMetric: one sample per 100 ms, the average of the last 16 reported.
+
+    The first tick also takes ``used_memory_startup`` when the server starts empty (after TLS,
+    the event loop and the log are set up); with a replayed dataset the figure taken at import,
+    before any data, stands."""
+    if getattr(srv, "memory_startup", None) is None:
+        srv.memory_startup = _STARTUP_MEMORY
+        if not any(db.data for db in srv.dbs):
+            srv.memory_startup = max(_private_resident(), _STARTUP_MEMORY)
     s = _sampler(srv)
     now = time.monotonic()
     if now - s.last_t < 0.1:
         return
+    used = _private_resident()  # the peak is tracked by the cron, as Redis does
+    if used > getattr(srv, "stat_peak_memory", 0):
+        srv.stat_peak_memory = used
     ops = total_commands(srv)
     nin = srv.stat_net_in
     nout = srv.stat_net_out

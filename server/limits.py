@@ -65,7 +65,7 @@ def output_limit_reached(c, limit) -> bool:
     if hard and used >= hard:
         return True
     if soft and used >= soft:
-        now = time.monotonic()
+        now = int(time.time())  # whole seconds, as Redis's server.unixtime
         if not c.obl_soft_since:
             c.obl_soft_since = now
             return False

@@ -235,7 +235,7 @@ def encoded_length(argv) -> int:
 class RequestParser:
     """Turns received bytes into argv lists (see the module docstring)."""
 
-    __slots__ = ("reader", "raw", "pure", "max_bulk", "mbulk", "bulklen", "argv")
+    __slots__ = ("reader", "raw", "pure", "max_bulk", "mbulk", "bulklen", "argv", "peak")
 
     def __init__(self, max_bulk: int = 512 * 1024 * 1024):
         self.reader = hiredis.Reader()
@@ -245,6 +245,7 @@ class RequestParser:
         self.mbulk = 0          # pure parser: arguments still expected by the current frame
         self.bulklen = -1       # pure parser: length of the argument being read, -1 if unknown
         self.argv = None        # pure parser: arguments of the current frame so far
+        self.peak = 0           # largest query buffer Redis would have held during the last feed
 
     @property
     def partial(self) -> bool:
@@ -264,6 +265,7 @@ class RequestParser:
         :class:`ProtocolError` whose ``requests`` attribute holds the requests before it.
         """
         out = []
+        self.peak = 0
         try:
             if not data:
                 if self.pure:
@@ -330,6 +332,11 @@ class RequestParser:
         buf += data
         self.pure = True
         n = len(buf)
+        # Redis checks client-query-buffer-limit on what it holds right after a read: the
+        # unparsed rest plus the new bytes (a big argument's reads stop at its end)
+        q = n if self.bulklen < 0 else min(n, self.bulklen + 2)
+        if q > self.peak:
+            self.peak = q
         pos = 0
         max_bulk = self.max_bulk
         try:

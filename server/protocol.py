@@ -82,15 +82,22 @@ class RedisProtocol(asyncio.Protocol):
         c = self.client
         parser = c.parser
         while True:
-            auth = c.authenticated
+            # authRequired(c): the unauthenticated limits stop when AUTH succeeds or when the
+            # default user no longer needs a password
+            auth = c.authenticated or not self.server.auth_required()
             try:
                 reqs = parser.feed(data, auth)
             except ProtocolError as e:
+                if parser.peak > self.server.config["client-query-buffer-limit"]:
+                    c.close("qbuf")
+                    return False
                 self.run(e.requests)
                 self.protocol_error(str(e))
                 return False
-            if parser.raw and parser.buffered() > self.server.config["client-query-buffer-limit"]:
-                c.close("qbuf")  # Redis closes with no reply when the query buffer gets too big
+            if parser.peak > self.server.config["client-query-buffer-limit"]:
+                # Redis closes, with no reply and running nothing of that read, a client whose
+                # query buffer passes the limit
+                c.close("qbuf")
                 return False
             self.run(reqs)
             if c.closing or c.close_after:

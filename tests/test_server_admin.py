@@ -154,3 +154,19 @@ def test_config_rewrite(tmp_path):
     assert "tls-port %d\n" % port in text
     with PerdureProcess(tmp_path / "data", "--include", str(conf), port=port) as srv:
         assert srv.client().config_get("hz") == {"hz": "20"}
+
+
+def test_shutdown_inside_transaction(tmp_path):
+    srv = PerdureProcess(tmp_path / "data").start()
+    try:
+        c = _client(srv)
+        p = c.pipeline(transaction=True)
+        p.set("in-multi", "1")
+        p.execute_command("SHUTDOWN")
+        with pytest.raises(redis.ConnectionError):
+            p.execute()
+        assert _wait_exit(srv) == 0
+        srv.start()
+        assert srv.client().get("in-multi") == b"1"
+    finally:
+        srv.stop()

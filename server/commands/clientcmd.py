@@ -142,7 +142,7 @@ def _flags(c) -> bytes:
         f += "M"
     if c.pubsub_channels or c.pubsub_patterns:
         f += "P"
-    if c.multi is not None:
+    if c.multi is not None or c.in_exec:
         f += "x"
     if c.blocked is not None or srv.pause.is_paused(c):
         f += "b"

@@ -7,7 +7,7 @@ cannot change at run time are reported as unsupported, as 6.2 does.
 
 from __future__ import annotations
 
-from .. import info, resp
+from .. import errors, info, resp
 from ..config import OPTIONS_BY_NAME
 from ..errors import RedisError
 from ..registry import command
@@ -31,7 +31,7 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
     svalue = value.decode("utf-8", "surrogateescape")
     opt = OPTIONS_BY_NAME.get(sname.lower())
     if opt is None or not opt.mutable:
-        raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname)
+        raise RedisError(errors.CONFIG_UNSUPPORTED % sname)
     try:
         if opt.name == "maxclients":
             _check_maxclients(opt.parse(svalue), cfg["maxclients"])
@@ -39,10 +39,10 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
     except ValueError as e:
         shown = value.decode("utf-8", "replace")
         if opt.kind == "special":
-            raise RedisError("ERR Invalid argument '%s' for CONFIG SET '%s'" % (shown, sname)) from None
-        raise RedisError("ERR Invalid argument '%s' for CONFIG SET '%s' - %s" % (shown, sname, e)) from None
+            raise RedisError(errors.CONFIG_INVALID % (shown, sname)) from None
+        raise RedisError(errors.CONFIG_INVALID_WHY % (shown, sname, e)) from None
     except (KeyError, PermissionError):
-        raise RedisError("ERR Unsupported CONFIG parameter: %s" % sname) from None
+        raise RedisError(errors.CONFIG_UNSUPPORTED % sname) from None
 
 
 _RESERVED_FDS = 32  # CONFIG_MIN_RESERVED_FDS
@@ -65,8 +65,7 @@ def _check_maxclients(val: int, prev: int) -> None:
     except (ValueError, OSError):
         target = soft
     if target < need:
-        raise ValueError("The operating system is not able to handle the specified number of "
-                         "clients, try with %d" % (target - _RESERVED_FDS))
+        raise ValueError(errors.MAXCLIENTS_OS_LIMIT % (target - _RESERVED_FDS))
 
 
 @command("config", -2, "admin noscript loading stale no-data")
@@ -87,7 +86,7 @@ def config(c, argv):
         try:
             srv.config.rewrite()
         except OSError as e:
-            raise RedisError("ERR Rewriting config file: %s" % (e.strerror or e)) from None
+            raise RedisError(errors.CONFIG_REWRITE_FAILED % (e.strerror or e)) from None
         return resp.OK
     if sub == b"help" and n == 2:
         return help_reply(argv[0], _CONFIG_HELP)

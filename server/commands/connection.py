@@ -68,15 +68,24 @@ def auth(c, argv):
         raise RedisError(errors.SYNTAX)
     srv = c.server
     if n == 2:
-        if not srv.auth_required():
+        if _default_user_nopass(srv):
             # the default user is passwordless: AUTH <password> is surely a configuration mistake
             raise RedisError(AUTH_NOPASS)
         user, password = b"default", argv[1]
     else:
         user, password = argv[1], argv[2]
-    if srv.authenticate(c, user, password):
+    if srv.authenticate(c, user, password, argv[0]):
         return resp.OK
     raise RedisError(errors.WRONGPASS)
+
+
+def _default_user_nopass(srv) -> bool:
+    """DefaultUser->flags & USER_FLAG_NOPASS."""
+    acl = srv.acl
+    user = acl.default_user() if acl is not None else None
+    if user is not None and hasattr(user, "nopass"):
+        return bool(user.nopass)
+    return not srv.auth_required()
 
 
 @command("hello", -1, "noscript loading stale fast no-auth no-data", "@fast @connection")
@@ -97,7 +106,7 @@ def hello(c, argv):
         more = n - 1 - j
         opt = argv[j].lower()
         if opt == b"auth" and more >= 2:
-            if not srv.authenticate(c, argv[j + 1], argv[j + 2]):
+            if not srv.authenticate(c, argv[j + 1], argv[j + 2], argv[0]):
                 raise RedisError(errors.WRONGPASS)
             j += 3
         elif opt == b"setname" and more:

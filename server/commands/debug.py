@@ -68,11 +68,20 @@ def _canon(x) -> bytes:
         return b"%d" % x
     if isinstance(x, str):
         return x.encode()
-    if isinstance(x, dict):
-        return b"{" + b",".join(_canon(k) + b":" + _canon(v) for k, v in x.items()) + b"}"
+    if isinstance(x, dict):  # order-free, like Redis's hash digests
+        return b"{" + b",".join(sorted(_canon(k) + b":" + _canon(v) for k, v in x.items())) + b"}"
     if isinstance(x, (list, tuple)):
         return b"[" + b",".join(_canon(i) for i in x) + b"]"
-    raise TypeError("cannot digest %r" % type(x))
+    if x is None:
+        return b"nil"
+    if hasattr(x, "__iter__") and not isinstance(x, (set, frozenset)):
+        return b"[" + b",".join(_canon(i) for i in x) + b"]"
+    if isinstance(x, (set, frozenset)):
+        return b"{" + b",".join(sorted(_canon(i) for i in x)) + b"}"
+    # an object of another family: its state, attribute by attribute
+    names = getattr(type(x), "__slots__", None) or sorted(vars(x))
+    return (type(x).__name__.encode() + b"(" +
+            b",".join(_canon(getattr(x, n, None)) for n in names) + b")")
 
 
 def object_encoding(v, config=None) -> bytes:
@@ -141,9 +150,15 @@ def value_digest(db, key, v) -> bytes:
         for m, score in _zset_pairs(v):
             acc ^= int.from_bytes(_mix(_mix(_ZERO, m), resp.format_double(float(score))), "big")
         d = _xor(d, acc.to_bytes(20, "big"))
-    else:  # lists, streams and any ordered value: mix every element in order
+    else:  # lists, streams and any other value: mix every element (or its state) in order
         parts = getattr(v, "digest_parts", None)
-        for item in (parts() if callable(parts) else v):
+        if callable(parts):
+            items = parts()
+        elif hasattr(v, "__iter__"):
+            items = v
+        else:
+            items = (v,)
+        for item in items:
             d = _mix(d, _canon(item))
     if key in db.expires:
         d = _xor(d, _sha(b"!!expire!!"))
@@ -378,9 +393,6 @@ def _atoi(b: bytes) -> int:
     return int(m.group()) if m else 0
 
 
-_PROTO_TYPES = ("string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
-
-
 def _protocol(c, name: bytes):
     name = name.lower()
     p3 = c.proto == 3
@@ -409,7 +421,7 @@ def _protocol(c, name: bytes):
                         % (len(tail), tail))
     if name == b"push":
         if not p3:
-            raise RedisError("ERR RESP2 is not supported by this command")
+            raise RedisError(errors.RESP2_NOT_SUPPORTED)
         tail = b"Some real reply following the push reply"
         return resp.Raw(b">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n$%d\r\n%s\r\n" % (len(tail), tail))
     if name == b"verbatim":
@@ -418,7 +430,7 @@ def _protocol(c, name: bytes):
         return True
     if name == b"false":
         return False
-    raise RedisError("ERR Wrong protocol type name. Please use one of the following: " + _PROTO_TYPES)
+    raise RedisError(errors.DEBUG_PROTOCOL_TYPE)
 
 
 def _object(c, key):
@@ -474,13 +486,15 @@ def _reload(c, argv):
     for opt in argv[2:]:
         o = opt.lower()
         if o in (b"merge", b"noflush"):
-            raise RedisError("ERR DEBUG RELOAD %s is not supported: the transaction log replays "
-                             "commands, it is not a snapshot to merge" % opt.decode("utf-8", "replace").upper())
+            raise RedisError(errors.DEBUG_RELOAD_MERGE % opt.decode("utf-8", "replace").upper())
         if o != b"nosave":
-            raise RedisError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+            raise RedisError(errors.DEBUG_RELOAD_OPTIONS)
     srv = c.server
     if c.in_exec or c.multi is not None:
-        raise RedisError("ERR DEBUG RELOAD is not allowed inside MULTI")
+        raise RedisError(errors.DEBUG_RELOAD_IN_MULTI)
+    if srv.loading or getattr(srv, "reload_in_progress", False):
+        raise RedisError(errors.LOADING)
+    srv.reload_in_progress = True
     srv.block(c, [], 0, lambda _c, _k: None, lambda _c: resp.OK)
     srv.loop.create_task(_reload_task(srv, c))
     from ..dispatch import BLOCKED
@@ -488,6 +502,13 @@ def _reload(c, argv):
 
 
 async def _reload_task(srv, c):
+    try:
+        await _reload_run(srv, c)
+    finally:
+        srv.reload_in_progress = False
+
+
+async def _reload_run(srv, c):
     try:
         while True:
             lg = srv.log
@@ -505,7 +526,7 @@ async def _reload_task(srv, c):
         # the replay goes through: their keys are as empty afterwards as they were before.
         blocking, srv.blocking_keys = srv.blocking_keys, {}
         try:
-            await srv.replay()
+            await srv.replay()  # (no keyspace notifications while replaying)
         finally:
             srv.blocking_keys = blocking
             srv.ready_keys.clear()
@@ -515,7 +536,7 @@ async def _reload_task(srv, c):
         b = c.blocked
         if b is not None:
             srv._unblock(c)
-            err = RedisError("ERR Error trying to load the RDB dump")
+            err = RedisError(errors.DEBUG_RELOAD_FAILED)
             srv.count_error(err)
             c.emit(err)
             srv._resume(c)

@@ -111,18 +111,18 @@ def command_(c, argv):
 def _getkeys(args):
     cmd = lookup(args[0])
     if cmd is None:
-        raise RedisError("ERR Invalid command specified")
+        raise RedisError(errors.GETKEYS_INVALID_COMMAND)
     if cmd.getkeys is None and cmd.first_key == 0:
-        raise RedisError("ERR The command has no key arguments")
+        raise RedisError(errors.GETKEYS_NO_KEYS)
     n = len(args)
     if (cmd.arity > 0 and cmd.arity != n) or n < -cmd.arity:
-        raise RedisError("ERR Invalid number of arguments specified for command")
+        raise RedisError(errors.GETKEYS_ARITY)
     try:
         keys = table_keys(cmd, args) if cmd.getkeys is None else cmd.getkeys(args)
     except (RedisError, IndexError, ValueError):
         keys = None
     if not keys:
-        raise RedisError("ERR Invalid arguments specified for command")
+        raise RedisError(errors.GETKEYS_INVALID_ARGS)
     return list(keys)
 
 
@@ -264,7 +264,7 @@ def latency(c, argv):
         name = argv[2].decode("utf-8", "replace")
         ts = events.get(name)
         if ts is None:
-            raise RedisError("ERR No samples available for event '%s'" % name)
+            raise RedisError(errors.LATENCY_NO_SAMPLES % name)
         return resp.Verbatim(_latency_graph(name, ts).encode())
     if sub == b"latest" and n == 2:
         return [[e.encode(), ts.samples[-1][0], ts.samples[-1][1], ts.max]
@@ -578,7 +578,7 @@ def _memory_doctor(srv) -> str:
 def monitor(c, argv):
     "MONITOR"
     if c.multi is not None or c.in_exec:
-        raise RedisError("ERR MONITOR isn't allowed for DENY BLOCKING client")
+        raise RedisError(errors.MONITOR_DENY_BLOCKING)
     if c.monitor:
         return BLOCKED  # already monitoring: Redis ignores it, with no reply at all
     c.monitor = True
@@ -685,10 +685,14 @@ def shutdown(c, argv):
     srv = c.server
     ev = srv.shutdown_event
     if ev is None:
-        raise RedisError("ERR Errors trying to SHUTDOWN. Check logs.")
+        raise RedisError(errors.SHUTDOWN_FAILED)
     # The log is flushed and synced by Server.shutdown(); every client (this one included) then
     # gets its pending replies and a closed connection, as when Redis exits.
     ev.set()
+    if c.in_exec:
+        # Redis exits before EXEC replies: the client gets no reply, only a closed connection
+        c.close()
+        return resp.OK
     c.close_after_reply()
     return BLOCKED
 
@@ -744,6 +748,8 @@ def server_cron(srv) -> None:
     if lg is not None and hasattr(lg, "add_listener") and getattr(srv, "_log_latency_for", None) is not lg:
         srv._log_latency_for = lg
         lg.add_listener(_LogLatency(srv, lg))
+        if getattr(srv, "log_base_size", None) is None and srv.backend is not None:
+            srv.log_base_size = srv.backend.size_bytes()  # INFO aof_base_size: the log at startup
 
 
 Server.slow_call = slow_call

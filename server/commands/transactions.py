@@ -296,6 +296,7 @@ def _client_gone(c) -> None:
 
 Server.watched_keys = None  # per server: {(db index, key): {clients}}, made by the first WATCH
 Server.queue_multi = queue_multi
+Server.discard_transaction = staticmethod(discard_transaction)
 Server.watch_touch = watch_touch
 Server.touch_all = touch_all
 if _client_gone not in Server.on_client_gone:

@@ -245,6 +245,8 @@ local function protect(t, mt_seen)
 end
 
 local function missing_global(t, k)
+  local i = dbg.getinfo(2, 'S')
+  if not i or i.what == 'C' then return nil end  -- lupa's own lookups (lua_getglobal) from C
   local kt = type(k)
   if kt ~= 'string' and kt ~= 'number' then
     error('Second argument to luaProtectedTableError must be a string or number', 2)
