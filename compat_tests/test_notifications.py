@@ -6,7 +6,7 @@
 * The two channel forms (``K`` keyspace, ``E`` keyevent), the class flags (``g $ l s h z x m``,
   ``A`` = all but ``m``), ``expired`` (lazy and active expiry) and ``keymiss`` for read lookups.
 
-A subscriber also listens to a ``sentinel`` channel: after the commands under test the writer
+A subscriber also listens to a sentinel channel: after the commands under test the writer
 publishes to it, so the events are complete (and nothing else came) when the sentinel arrives,
 with no sleeping.
 """
@@ -22,25 +22,41 @@ from .helpers import ex, resp_encode
 
 
 class Events:
-    """A RESP2 subscriber to keyspace/keyevent patterns plus the ``sentinel`` channel."""
+    """A RESP2 subscriber to keyspace/keyevent patterns plus its own sentinel channel."""
 
-    def __init__(self, sub, writer, patterns):
+    def __init__(self, sub, writer, patterns=()):
         self.writer = writer
         self.ps = sub.pubsub()
-        self.ps.psubscribe(*patterns)
-        self.ps.subscribe("sentinel")
-        for _ in range(len(patterns) + 1):
+        self.sentinel = "sentinel-%x" % id(self)
+        self.ps.subscribe(self.sentinel)
+        self._expect("subscribe")
+        self.patterns = ()
+        self.listen(patterns)
+
+    def _expect(self, kind, n=1):
+        for _ in range(n):
             m = self.ps.get_message(timeout=5)
-            assert m and m["type"] in ("psubscribe", "subscribe")
+            assert m and m["type"] == kind, m
+
+    def listen(self, patterns):
+        """Subscribe to exactly ``patterns`` (dropping the previous ones) and drain."""
+        if self.patterns:
+            self.ps.punsubscribe(*self.patterns)
+            self._expect("punsubscribe", len(self.patterns))
+        if patterns:
+            self.ps.psubscribe(*patterns)
+            self._expect("psubscribe", len(patterns))
+        self.patterns = tuple(patterns)
+        self.collect()
 
     def collect(self):
         """Every notification since the last call, as ``(channel, data)`` strings."""
-        ex(self.writer, "PUBLISH", "sentinel", "x")
+        ex(self.writer, "PUBLISH", self.sentinel, "x")
         out = []
         while True:
             m = self.ps.get_message(timeout=5)
             assert m is not None, "sentinel not received; got %r" % out
-            if m["type"] == "message" and m["channel"] == b"sentinel":
+            if m["type"] == "message" and m["channel"] == self.sentinel.encode():
                 return out
             if m["type"] == "pmessage":
                 out.append((m["channel"].decode("latin-1"), m["data"].decode("latin-1")))
@@ -55,23 +71,34 @@ class Events:
         return out
 
 
+@pytest.fixture(scope="module")
+def _shared(target_server):
+    """One writer and one subscriber for the whole module (TLS handshakes are not free)."""
+    writer = target_server.client()
+    sub = target_server.client()
+    e = Events(sub, writer)
+    yield e
+    e.ps.close()
+    sub.close()
+    writer.close()
+
+
 @pytest.fixture
-def events(make_client):
-    """``events(flags, *patterns)`` → :class:`Events`; notify-keyspace-events is reset after."""
-    admin = make_client()
-    made = []
+def events(_shared):
+    """``events(flags, *patterns)`` → the shared :class:`Events`, listening to ``patterns``;
+    notify-keyspace-events is reset after the test."""
+    e = _shared
+    w = e.writer
 
     def start(flags="KEA", *patterns):
-        ex(admin, "CONFIG", "SET", "notify-keyspace-events", flags)
-        writer = make_client()
-        e = Events(make_client(), writer, patterns or ("__key*__:*",))
-        made.append(e)
+        ex(w, "RESET")
+        ex(w, "CONFIG", "SET", "notify-keyspace-events", flags)
+        e.listen(patterns or ("__key*__:*",))
         return e
 
     yield start
-    for e in made:
-        e.ps.close()
-    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+    ex(w, "RESET")
+    ex(w, "CONFIG", "SET", "notify-keyspace-events", "")
 
 
 def run(client, line):
@@ -556,8 +583,8 @@ def test_many_subscribers_each_get_every_event(make_client):
         subs = [Events(make_client(), admin, ("__keyevent@0__:*",)) for _ in range(5)]
         for i in range(20):
             ex(admin, "SET", "k%d" % i, "v")
-        for s in subs:
-            assert s.keyevents() == ["set k%d" % i for i in range(20)]
-            s.ps.close()
+        for sub in subs:
+            assert sub.keyevents() == ["set k%d" % i for i in range(20)]
+            sub.ps.close()
     finally:
         ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")

@@ -157,8 +157,9 @@ class Server:
         if self.replaying:
             return
         lg = self.log
-        if db_id != self.log_db or lg.batch_empty():
-            # every record starts with its SELECT: records replay on their own (snapshots)
+        if db_id != self.log_db:
+            # every record starts with its SELECT (log_db is reset when a batch is handed
+            # off, see start_committer): records replay on their own (snapshots)
             self.log_db = db_id
             s = str(db_id).encode()
             lg.append(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s))
@@ -429,6 +430,10 @@ class Server:
 
         self.log = GroupCommitter(loop, self.backend, self.config["appendfsync"])
         self.log.add_listener(self._on_durable)
+        self.log.on_new_batch = self._new_log_record
+
+    def _new_log_record(self):
+        self.log_db = -1
 
     async def replay(self):
         """Rebuild the keyspace from the log (snapshots come later: the whole log for now).

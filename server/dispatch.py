@@ -76,14 +76,14 @@ def process(c, argv) -> None:
     ar = cmd.arity
     if (ar > 0 and n != ar) or n < -ar:
         return _reject(c, RedisError(errors.WRONG_ARITY % cmd.name), cmd)
-    if not c.authenticated and not cmd.flags & Flag.NO_AUTH and srv.auth_required():
+    if not c.authenticated and not cmd.no_auth and srv.auth_required():
         return _reject(c, RedisError(errors.NOAUTH), cmd)
     user = c.user
     if user is not None and not user.unrestricted:
         err = srv.acl_check(c, cmd, argv)
         if err is not None:
             return _reject(c, err, cmd)
-    if srv.loading and not cmd.flags & Flag.LOADING:
+    if srv.loading and not cmd.ok_loading:
         return _reject(c, RedisError(errors.LOADING), cmd)
     if srv.cluster is not None:
         err = srv.cluster.check(c, cmd, argv)
@@ -99,10 +99,9 @@ def process(c, argv) -> None:
         return _reject(c, RedisError(
             "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
             "allowed in this context" % cmd.name), cmd)
-    fl = cmd.flags
-    if fl & Flag.DENYOOM and srv.maxmemory and srv.over_maxmemory():
+    if cmd.denyoom and srv.maxmemory and srv.over_maxmemory():
         return _reject(c, RedisError(errors.OOM), cmd)
-    if fl & WRITE and srv.log_failed:
+    if srv.log_failed and cmd.write:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
     reply = call(c, cmd, argv)
@@ -151,9 +150,8 @@ def call(c, cmd, argv):
     appended0 = log.appended
     pending = appended0 > log.durable
     required = 0
-    fl = cmd.flags
     if pending:
-        if cmd.first_key or cmd.getkeys is not None:
+        if cmd.has_keys:
             required = srv.global_hazard
             hz = c.db.hazards
             if hz:
@@ -161,7 +159,7 @@ def call(c, cmd, argv):
                     o = hz.get(k, 0)
                     if o > required:
                         required = o
-        elif not fl & NOT_DATA:
+        elif not cmd.no_data:
             required = appended0
     dirty0 = srv.dirty
     srv.propagated = False
@@ -173,7 +171,7 @@ def call(c, cmd, argv):
         srv.count_error(e)
         cmd.stats[3] += 1
     dt = _perf() - t0
-    if srv.dirty != dirty0 and fl & WRITE and not srv.propagated:
+    if srv.dirty != dirty0 and cmd.write and not srv.propagated:
         srv.log_effect(c.db.id, argv)
     if srv.touched:
         srv.settle_hazards()

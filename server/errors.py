@@ -150,3 +150,11 @@ CLUSTER_MEET_ADDRESS = "ERR Invalid node address specified: %s:%s"
 # Perdure-only: joining nodes needs the cluster bus, which comes with multi-node sharding
 CLUSTER_MEET_UNSUPPORTED = ("ERR CLUSTER MEET is not supported yet: this Perdure node runs a "
                             "one-node cluster")
+# DUMP / RESTORE / snapshots (cluster.c, rdb.c)
+BUSYKEY = "BUSYKEY Target key name already exists."
+RESTORE_TTL = "ERR Invalid TTL value, must be >= 0"
+RESTORE_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+BAD_DATA_FORMAT = "ERR Bad data format"
+RESTORE_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0"
+RESTORE_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+BGSAVE_IN_PROGRESS = "ERR Background save already in progress"

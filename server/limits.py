@@ -162,3 +162,16 @@ class ClientPause:
 
     def is_paused(self, c) -> bool:
         return c in self.clients
+
+
+def cron_output_limits(server) -> None:
+    """clientsCron's output-buffer check: a client over its soft limit for too long is closed
+    even when nothing more is written to it.  A ``Server.cron_hooks`` entry; runs once a second."""
+    now = time.monotonic()
+    if now < getattr(server, "_obuf_cron_next", 0.0):
+        return
+    server._obuf_cron_next = now + 1.0
+    check = server.check_output_limit
+    for c in list(server.clients.values()):
+        if not c.closing:
+            check(c)

@@ -93,7 +93,9 @@ class Command:
     """One entry of the command table."""
 
     __slots__ = ("name", "arity", "flags", "categories", "first_key", "last_key", "key_step",
-                 "getkeys", "handler", "id", "subcommands", "parent", "bname", "stats")
+                 "getkeys", "handler", "id", "subcommands", "parent", "bname", "stats",
+                 # plain booleans derived from ``flags`` for the hot path (enum.Flag ``&`` is slow)
+                 "write", "denyoom", "no_auth", "ok_loading", "no_data", "has_keys")
 
     def __init__(self, name, arity, flags, categories, first_key, last_key, key_step, getkeys, handler):
         self.name = name
@@ -110,6 +112,12 @@ class Command:
         self.subcommands: dict[str, "Command"] = {}
         self.parent = None
         self.stats = [0, 0.0, 0, 0]  # calls, seconds, rejected calls, failed calls
+        self.write = bool(flags & Flag.WRITE)
+        self.denyoom = bool(flags & Flag.DENYOOM)
+        self.no_auth = bool(flags & Flag.NO_AUTH)
+        self.ok_loading = bool(flags & Flag.LOADING)
+        self.no_data = bool(flags & Flag.NO_DATA)
+        self.has_keys = bool(first_key) or getkeys is not None
 
     def keys(self, argv) -> list:
         """The key arguments of ``argv`` (ACL, cluster, gating and COMMAND GETKEYS use this)."""

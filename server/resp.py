@@ -197,6 +197,17 @@ def encode(v, proto: int, out: bytearray) -> None:
 
 def encode_command(argv) -> bytes:
     """Encode argv as a RESP multibulk request (the form the effects log stores)."""
+    n = len(argv)
+    if n == 3:
+        a, b, c = argv
+        return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b, len(c), c)
+    if n == 2:
+        a, b = argv
+        return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
+    if n == 4:
+        a, b, c, d = argv
+        return (b"*4\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
+                % (len(a), a, len(b), b, len(c), c, len(d), d))
     parts = [b"*%d\r\n" % len(argv)]
     for a in argv:
         parts.append(b"$%d\r\n" % len(a))

@@ -21,6 +21,7 @@ class _Server:
     stat_expired_keys = 0
     stat_keyspace_misses = 0
     stat_keyspace_hits = 0
+    notify_flags = ""
 
     def __init__(self):
         self.now = 10_000

@@ -89,7 +89,7 @@ class Cluster:
         self.update_announced()
         self.update_state()
         self.save()
-        log.warning("cluster node %s (%d slots)", self.myself.name.decode(), self.myself.numslots)
+        log.info("cluster node %s (%d slots)", self.myself.name.decode(), self.myself.numslots)
         cfg.listeners.append(self._config_changed)
         server.hooks_after_start.append(self._started)
 
@@ -312,6 +312,8 @@ class Cluster:
             return None
         if migrating and missing:
             to = table.migrating[slot]
+            if to is me:
+                return None  # "migrating" to myself: the redirection would be to here
             return RedisError("ASK %d %s:%d" % (slot, to.ip, to.port))
         if importing and (asking or cmd.flags & _ASKING_FLAG):
             if multiple and missing:

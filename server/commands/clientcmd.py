@@ -21,8 +21,12 @@ import time
 from .. import errors, resp
 from ..args import to_int
 from ..errors import RedisError
-from ..limits import PAUSE_ALL, PAUSE_WRITE, close_asap
+from ..app import Server
+from ..limits import PAUSE_ALL, PAUSE_WRITE, close_asap, cron_output_limits
 from ..registry import command
+
+if cron_output_limits not in Server.cron_hooks:
+    Server.cron_hooks.append(cron_output_limits)
 
 NAME_CHARS = "ERR Client names cannot contain spaces, newlines or special characters."
 INVALID_ID = "ERR Invalid client ID"

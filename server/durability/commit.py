@@ -83,6 +83,9 @@ class GroupCommitter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perdure-log")
         self._last_sync_mono = 0.0  # touched by the worker thread only
         self.failed: str | None = None
+        # called (on the loop) each time a batch is handed to the worker: the next append
+        # starts a new record (the server uses it to start every record with its SELECT)
+        self.on_new_batch: Callable[[], object] | None = None
         # stats for INFO / LATENCY
         self.batches = self.records = self.bytes_written = self.syncs = 0
         self.last_fsync_time = 0.0  # unix time of the last successful sync
@@ -129,6 +132,8 @@ class GroupCommitter:
             return
         if self._buf:
             batch, self._buf = self._buf, bytearray()
+            if self.on_new_batch is not None:
+                self.on_new_batch()
         elif self._sync_due and self._unsynced:
             batch = b""
         else:

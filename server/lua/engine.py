@@ -102,6 +102,7 @@ local dgetmetatable = dbg.getmetatable
 local loadstring, setfenv, pcall, xpcall = loadstring, setfenv, pcall, xpcall
 local sformat, sgsub, concat = string.format, string.gsub, table.concat
 local floor, huge = math.floor, math.huge
+local sdump, ssub, smatch = string.dump, string.sub, string.match
 
 for _, k in ipairs({'dofile', 'loadfile', 'require', 'module', 'package', 'io', 'os', 'debug',
                     'python'}) do
@@ -294,6 +295,42 @@ r_rawset(G, 'pairs', function(...)
   return next, readonly[t] or t, nil
 end)
 
+-- Redis's Lua refuses binary chunks (they could escape the sandbox): they fail to parse
+local function chunkid(src)
+  local c = ssub(src, 1, 1)
+  if c == '=' then return ssub(src, 2, 60) end
+  if c == '@' then
+    src = ssub(src, 2)
+    if #src > 52 then return '...' .. ssub(src, -52) end
+    return src
+  end
+  local line = smatch(src, '^[^%z\\n\\r]*')
+  local cut = line ~= smatch(src, '^[^%z]*')
+  if #line > 44 then line = ssub(line, 1, 44); cut = true end
+  return '[string "' .. line .. (cut and '..."]' or '"]')
+end
+local function binary_refused(name)
+  return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
+end
+r_rawset(G, 'loadstring', function(s, name)
+  if type(s) == 'string' and ssub(s, 1, 1) == '\\27' then return binary_refused(name or s) end
+  return loadstring(s, name)
+end)
+local r_load = load
+r_rawset(G, 'load', function(f, name)
+  if type(f) ~= 'function' then return r_load(f, name) end
+  local parts, n = {}, 0
+  while true do
+    local p = f()
+    if p == nil or p == '' then break end
+    if type(p) ~= 'string' then return nil, 'reader function must return a string' end
+    n = n + 1; parts[n] = p
+  end
+  local s = concat(parts)
+  if ssub(s, 1, 1) == '\\27' then return binary_refused(name or '=(load)') end
+  return loadstring(s, name or '=(load)')
+end)
+
 local PG
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack',
                        'struct', 'bit'}) do
@@ -320,9 +357,12 @@ end, '', 100000)
 local handler = r_rawget(G, '__redis__err__handler')
 local api = {}
 
+local untail = py.untail
 function api.compile(body, fname)
   local chunk, err = loadstring('function ' .. fname .. '() ' .. body .. '\\nend', '@user_script')
   if not chunk then return nil, err, 1 end
+  -- calls in tail position keep the caller's frame, as calls to Redis's C functions do
+  chunk = loadstring(untail(sdump(chunk)), '@user_script')
   local env = {}
   setfenv(chunk, env)
   local ok, e = pcall(chunk)
@@ -460,6 +500,7 @@ class LuaEngine:
         py[b"sha1hex"] = sha1hex
         py[b"rand"] = self.rand.random
         py[b"srand"] = self.rand.seed
+        py[b"untail"] = untail
         boot, err = _load(loadstring, _BOOT, b"=perdure")
         api = boot(py, libs)
         self._compile = api[b"compile"]
@@ -572,6 +613,70 @@ class LuaEngine:
                 raise RedisError(_text(r[1]).replace("\r", " ").replace("\n", " "))
             return resp.Raw(r)
         return None
+
+
+# ---------------------------------------------------------------------------- bytecode
+
+_OP_CALL, _OP_TAILCALL = 28, 29
+
+
+def untail(dump: bytes) -> bytes:
+    """Turn every OP_TAILCALL of a Lua 5.1 ``string.dump`` into OP_CALL.  Lua 5.1 always emits
+    ``TAILCALL A B 0; RETURN A 0``, so ``CALL A B 0`` (all results) before that RETURN means
+    the same, except that the calling frame stays on the stack: a script's ``return
+    redis.call(...)`` then reports its own line in errors, as on Redis, where redis.call is a C
+    function (a tail call to a C function keeps the caller's frame)."""
+    b = bytearray(dump)
+    if b[:5] != b"\x1bLuaQ" or b[6] != 1 or b[7:12] != bytes((4, 8, 4, 8, 0)):
+        raise ValueError("unexpected Lua bytecode header")
+    _untail_function(b, 12)
+    return bytes(b)
+
+
+def _untail_function(b: bytearray, i: int) -> int:
+    def int32(j):
+        return int.from_bytes(b[j:j + 4], "little")
+
+    def string(j):
+        n = int.from_bytes(b[j:j + 8], "little")
+        return j + 8 + n
+
+    i = string(i)             # source
+    i += 4 + 4 + 4            # linedefined, lastlinedefined, nups/numparams/is_vararg/maxstack
+    n = int32(i)
+    i += 4
+    for k in range(n):
+        j = i + 4 * k
+        ins = int.from_bytes(b[j:j + 4], "little")
+        if ins & 0x3F == _OP_TAILCALL:
+            b[j:j + 4] = ((ins & ~0x3F) | _OP_CALL).to_bytes(4, "little")
+    i += 4 * n
+    n = int32(i)              # constants
+    i += 4
+    for _ in range(n):
+        t = b[i]
+        i += 1
+        if t == 1:
+            i += 1
+        elif t == 3:
+            i += 8
+        elif t == 4:
+            i = string(i)
+    n = int32(i)              # nested functions
+    i += 4
+    for _ in range(n):
+        i = _untail_function(b, i)
+    n = int32(i)              # line info
+    i += 4 + 4 * n
+    n = int32(i)              # local variables
+    i += 4
+    for _ in range(n):
+        i = string(i) + 8
+    n = int32(i)              # upvalue names
+    i += 4
+    for _ in range(n):
+        i = string(i)
+    return i
 
 
 def _load(loadstring, code: bytes, name: bytes):

@@ -88,10 +88,73 @@ def enc_string(s: bytes, compress: bool = True) -> bytes:
             if e is not None:
                 return e
     if compress and n > 20:
-        c = lzf.compress(s, n - 4)
-        if c:
+        c = lzf_compress(s, n - 4)
+        if c is not None:
             return b"\xc3" + enc_len(len(c)) + enc_len(n) + c
     return enc_len(n) + s
+
+
+def lzf_compress(s: bytes, out_len: int) -> bytes | None:
+    """``lzf_compress(s, len, out, out_len)`` exactly as Redis's copy of liblzf answers it.
+
+    The compressed bytes are liblzf's; Redis's lzf_compress, though, gives up (returns 0) on a
+    few conservative bounds checks that the packaged liblzf does not make in the same way, so a
+    result that ends within a few bytes of ``out_len`` is replayed token by token against
+    those checks (:func:`_lzf_fits`) to decide as Redis does."""
+    c = lzf.compress(s, out_len + 8)
+    if c is None or len(c) > out_len:
+        return None
+    if len(c) + 5 < out_len or _lzf_fits(c, len(s), out_len):
+        return c
+    return None
+
+
+def _lzf_fits(c: bytes, in_len: int, out_end: int) -> bool:
+    """Replay liblzf's output pointer over the tokens of ``c`` and apply Redis lzf_c.c's
+    checks: before a literal of the main loop ``op >= out_end``, before a back reference
+    ``op + 3 + 1 >= out_end``, when the main loop ends ``op + 3 > out_end``."""
+    op, lit, ip, i, n = 1, 0, 0, 0, len(c)
+    main_end = in_len - 2
+    in_main = True
+    while i < n:
+        ctrl = c[i]
+        i += 1
+        if ctrl < 32:  # literal run of ctrl + 1 bytes
+            for _ in range(ctrl + 1):
+                if in_main and ip >= main_end:
+                    in_main = False
+                    if op + 3 > out_end:
+                        return False
+                if in_main and op >= out_end:
+                    return False
+                op += 1
+                lit += 1
+                ip += 1
+                if lit == 32:
+                    op += 1
+                    lit = 0
+            i += ctrl + 1
+        else:
+            ln = ctrl >> 5
+            if ln == 7:
+                ln += c[i]
+                i += 1
+            i += 1
+            if not lit:
+                op -= 1
+            if op + 4 >= out_end:
+                return False
+            op += 3 if ln >= 7 else 2
+            op += 1
+            lit = 0
+            ip += ln + 2
+            if ip >= main_end:
+                in_main = False
+                if op + 3 > out_end:
+                    return False
+    if in_main and op + 3 > out_end:
+        return False
+    return True
 
 
 def enc_lzf_blob(c: bytes, original_len: int) -> bytes:

@@ -60,6 +60,15 @@ _OPT_LEVEL = (4096, 8192, 16384, 32768, 65536)
 _SIZE_SAFETY_LIMIT = 8192
 
 
+class _Cfg:
+    """What hashes.adopt expects: an object with a ``values`` dict."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = values
+
+
 def _stream_mod():
     from . import stream
     return stream
@@ -177,7 +186,7 @@ def _hash_from(pairs: list, limits, what: str) -> dict:
         h[f] = next(it)
     if not h:
         raise RdbError("%s corrupt: empty hash" % what)
-    return _hashes.adopt(h, limits)
+    return _hashes.adopt(h, _Cfg(limits))
 
 
 def _zset_from(d: dict, limits) -> ZSet:
@@ -281,7 +290,7 @@ def load_value(t: int, r: Reader, limits=DEFAULT_LIMITS):
             h[f] = v
         if not h:
             raise RdbError("empty hash")
-        return _hashes.adopt(h, limits)
+        return _hashes.adopt(h, _Cfg(limits))
     if t == T_HASH_ZIPLIST:
         return _hash_from(ziplist_decode(r.string(), "hash ziplist"), limits, "hash ziplist")
     if t == T_HASH_LISTPACK:
