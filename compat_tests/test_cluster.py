@@ -451,10 +451,10 @@ def test_connection_flag_commands_arity(c2, name):
 
 def test_command_info(c2):
     assert ex(c2, "COMMAND", "INFO", "cluster", "readonly", "readwrite", "asking") == [
-        [b"cluster", -2, [b"admin", b"random", b"stale"], 0, 0, 0],
-        [b"readonly", 1, [b"fast"], 0, 0, 0],
-        [b"readwrite", 1, [b"fast"], 0, 0, 0],
-        [b"asking", 1, [b"fast"], 0, 0, 0],
+        [b"cluster", -2, [b"admin", b"random", b"stale"], 0, 0, 0, [b"@admin", b"@slow", b"@dangerous"]],
+        [b"readonly", 1, [b"fast"], 0, 0, 0, [b"@keyspace", b"@fast"]],
+        [b"readwrite", 1, [b"fast"], 0, 0, 0, [b"@keyspace", b"@fast"]],
+        [b"asking", 1, [b"fast"], 0, 0, 0, [b"@keyspace", b"@fast"]],
     ]
 
 
@@ -469,7 +469,7 @@ def test_help(c2):
     assert lines[-4:] == [b"    Return information about slots range mappings. Each range is made of:",
                           b"    start, end, master and replicas IP addresses, ports and ids",
                           b"HELP", b"    Prints this help."]
-    assert len(lines) == 49
+    assert len(lines) == 47
 
 
 @pytest.mark.parametrize("args", [
@@ -718,6 +718,10 @@ def test_flushslots_then_addslots_ranges(make_server):
 
 
 @pytest.mark.parametrize("cmd", [("CLUSTER", "INFO"), ("CLUSTER", "KEYSLOT", "a"), ("CLUSTER", "FOO"),
-                                 ("CLUSTER", "HELP"), ("READONLY",), ("READWRITE",), ("ASKING",)])
+                                 ("CLUSTER", "HELP"), ("READONLY",), ("ASKING",)])
 def test_cluster_support_disabled(r2, cmd):
     assert err(r2, *cmd) == DISABLED
+
+
+def test_readwrite_without_cluster(r2):
+    assert ex(r2, "READWRITE") == b"OK"

@@ -58,6 +58,8 @@ class Server:
         self.touched = []
         self.touched_all = False
         self.notes = []  # keyspace notifications waiting for their write's log offset (notify.py)
+        self.tracking = None  # client-side caching state (tracking.py), made by CLIENT TRACKING ON
+        self.current_client = None  # the client whose command is running (dispatch.call)
         self.global_hazard = 0
         self.waiting_clients = set()
         self.close_when_released = set()
@@ -175,6 +177,8 @@ class Server:
         if self.blocking_keys and (db.id, key) in self.blocking_keys:
             self.ready_keys.append((db, key))
         self.watch_touch(db, key)
+        if self.tracking is not None:  # CLIENT TRACKING (tracking.py): invalidate cached copies
+            self.tracking.invalidate(key)
 
     def watch_touch(self, db, key):
         """Invalidate WATCHes on ``key`` (the transactions module replaces this)."""
@@ -183,6 +187,9 @@ class Server:
         """Mark every key (of ``db`` or of all databases) as changed: FLUSHALL, SWAPDB..."""
         self.touched_all = True
         self.dirty += 1
+
+    def flushed(self) -> None:
+        """FLUSHDB / FLUSHALL emptied data (signalFlushedDb): tracking.py replaces this."""
 
     def settle_hazards(self) -> None:
         off = self.log.appended
@@ -436,7 +443,7 @@ class Server:
         self.log_db = -1
 
     async def replay(self):
-        """Rebuild the keyspace from the log (snapshots come later: the whole log for now).
+        """Rebuild the keyspace: the newest snapshot, then the log after its offset (snapshot.py).
 
         Runs while the listener is already open: clients get ``LOADING`` meanwhile, as in Redis.
         It yields to the loop every few thousand commands so that those replies go out."""
@@ -453,7 +460,9 @@ class Server:
         c.user = None
         n = 0
         try:
-            for _off, payload in self.backend.read_from(self.backend.start_offset):
+            from .snapshot import recover
+            start = await recover(self)  # newest snapshot loaded: replay the log after it
+            for _off, payload in self.backend.read_from(start):
                 reader = hiredis.Reader()
                 reader.feed(payload)
                 while True:

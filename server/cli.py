@@ -113,6 +113,48 @@ def _check_log(args: argparse.Namespace) -> int:
     return check_log(args.dir, args.repair)
 
 
+@subcommand(
+    "cluster",
+    "create, start, stop or show a local cluster (written to DATA_DIR/NAME)",
+    arg("action", choices=["create", "start", "stop", "status"]),
+    arg("--name", required=True, help="cluster name"),
+    arg("--shards", type=int, default=1, help="number of shards (1 for now)"),
+    arg("--replicas", type=int, default=0, help="replicas per shard (0 for now)"),
+    arg("--port", type=int, default=DEFAULT_PORT, help=f"TLS port (default {DEFAULT_PORT})"),
+    arg("--bind", default="127.0.0.1", help="listen address (default 127.0.0.1)"),
+    arg("--parameter-group", default="default.memorydb-redis6",
+        help="default.memorydb-redis6, or a file of 'parameter value' lines"),
+    arg("--acl", default="open-access", help="open-access, or an ACL file to start from"),
+    arg("--snapshot-retention-limit", type=int, default=1, help="days of snapshots to keep (0-35)"),
+    arg("--snapshot-window", default="05:00-06:00", help="daily snapshot window, UTC (HH:MM-HH:MM)"),
+    arg("--no-start", action="store_true", help="create only, do not start the node"),
+    arg("--foreground", action="store_true", help="start/create: run the node in this terminal"),
+)
+def _cluster(args: argparse.Namespace) -> int:
+    from .cluster.admin import cluster_main
+
+    return cluster_main(args)
+
+
+@subcommand(
+    "acl",
+    "manage a local cluster's ACL users",
+    arg("action", choices=["create-user"]),
+    arg("username"),
+    arg("--name", required=True, help="cluster name"),
+    arg("--access-string", required=True, help="ACL rules, e.g. 'on ~app:* +@read'"),
+    arg("--password", help="the user's password (default: generate one and print it)"),
+    arg("--no-password", action="store_true", help="no password (nopass)"),
+    arg("--replace", action="store_true", help="redefine the user if it exists"),
+    arg("--admin-user", default="default", help="user that runs ACL LOAD on a running node"),
+    arg("--admin-password", help="its password (when the default user has one)"),
+)
+def _acl(args: argparse.Namespace) -> int:
+    from .cluster.admin import acl_main
+
+    return acl_main(args)
+
+
 if __name__ == "__main__":
     sys.exit(main())
 

@@ -136,6 +136,9 @@ class Client:
         self.killed_reason = reason
         if self.transport is not None:
             self.transport.close()
+            # gone from CLIENT LIST & co. now, not when TLS has finished closing (connection_lost
+            # may come much later and is then a no-op)
+            self.server.client_gone(self)
 
     def close_after_reply(self) -> None:
         """Write what is pending (including held replies, once durable) and then close."""

@@ -35,6 +35,7 @@ _MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
 
 NOT_DATA = Flag.NO_DATA
 WRITE = Flag.WRITE
+READONLY = Flag.READONLY
 
 
 def lookup(name: bytes):
@@ -104,9 +105,13 @@ def process(c, argv) -> None:
     if srv.log_failed and cmd.write:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
+    srv.current_client = c
     reply = call(c, cmd, argv)
     if reply is not BLOCKED:
         c.emit(reply, c.required)
+    srv.current_client = None
+    if c.tracking is not None:  # CLIENT TRACKING (tracking.py): own invalidations, CACHING reset
+        srv.tracking_after_command(c, cmd)
     if srv.ready_keys:
         # as processCommand: serve clients blocked on keys this command made ready before the
         # next command runs (a pipelined "RPUSH k a; LPOP k" must let a BLPOP on k win)
@@ -186,4 +191,7 @@ def call(c, cmd, argv):
         srv.slow_call(c, cmd, argv, dt)
     if srv.monitors:
         srv.feed_monitors(c, cmd, argv)
+    cur = srv.current_client  # c, or the caller of the script c runs for
+    if cur is not None and cur.tracking is not None and cmd.flags & READONLY:
+        srv.tracking_remember(cur, cmd, argv)  # CLIENT TRACKING: remember the keys it read
     return reply

@@ -429,6 +429,8 @@ def _persistence(srv, out):
     if base is None:
         base = srv.log_base_size = size
     changes = srv.dirty - getattr(srv, "dirty_at_lastsave", 0)
+    from .commands import persistence  # snapshots: rdb_* and snapshot_* fields
+    snap = persistence.info_fields(srv)
     out += [
         "loading:%d" % (1 if srv.loading else 0),
         "current_cow_size:0",
@@ -437,11 +439,11 @@ def _persistence(srv, out):
         "current_save_keys_processed:0",
         "current_save_keys_total:0",
         "rdb_changes_since_last_save:%d" % max(changes, 0),
-        "rdb_bgsave_in_progress:0",
+        "rdb_bgsave_in_progress:%s" % snap.pop("rdb_bgsave_in_progress", 0),
         "rdb_last_save_time:%d" % srv.lastsave,
-        "rdb_last_bgsave_status:ok",
-        "rdb_last_bgsave_time_sec:-1",
-        "rdb_current_bgsave_time_sec:-1",
+        "rdb_last_bgsave_status:%s" % snap.pop("rdb_last_bgsave_status", "ok"),
+        "rdb_last_bgsave_time_sec:%s" % snap.pop("rdb_last_bgsave_time_sec", -1),
+        "rdb_current_bgsave_time_sec:%s" % snap.pop("rdb_current_bgsave_time_sec", -1),
         "rdb_last_cow_size:0",
         "aof_enabled:1",
         "aof_rewrite_in_progress:0",
@@ -488,6 +490,7 @@ def _persistence(srv, out):
         "log_loaded_records:%d" % srv.loaded_records,
         "log_load_time_sec:%.3f" % srv.startup_seconds,
     ]
+    out += ["%s:%s" % kv for kv in snap.items()]
 
 
 def _pubsub_counts(srv):

@@ -83,6 +83,9 @@ def close_asap(c, reason: str) -> None:
     t = c.transport
     if t is not None:
         t.abort()
+        loop = c.server.loop
+        if loop is not None:  # not here: we may be inside a loop over clients (PUBLISH...)
+            loop.call_soon(c.server.client_gone, c)
 
 
 class ClientPause:

@@ -268,9 +268,9 @@ class RequestParser:
         self.peak = 0
         try:
             if not data:
-                if self.pure:
-                    self._pure_step(b"", authenticated, out)
-                return out
+                if not self.pure:
+                    return out
+                data = self._pure_step(b"", authenticated, out)
             while data:
                 if self.pure or not authenticated or data[0] != 0x2A:
                     data = self._pure_step(data, authenticated, out)

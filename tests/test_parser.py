@@ -522,3 +522,25 @@ def test_random_valid_pipelines(seeds, cut_seed):
     chunks = [data[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
     for pure in (False, True):
         assert parser_run(chunks, pure=pure) == expected
+
+
+def test_unauthenticated_handoff_keeps_the_rest():
+    """AUTH, then (parsed after it ran) a frame, then the start of a big frame: nothing lost."""
+    big = req("SET", "big", b"x" * 50000)
+    data = req("AUTH", "pw") + req("MSET", *["k", "v"] * 10) + big[:20000]
+    p = RequestParser()
+    assert p.feed(data, False) == [[b"AUTH", b"pw"]]
+    assert p.feed(b"", True) == [[b"MSET"] + [b"k", b"v"] * 10]
+    assert p.feed(big[20000:], True) == [[b"SET", b"big", b"x" * 50000]]
+
+
+def test_huge_aggregate_headers_are_cheap():
+    import time
+    t0 = time.monotonic()
+    for data in (b"*2999999999\r\n", b"*1\r\n*2000000000\r\n", b"*1\r\n~2000000000\r\n"):
+        p = RequestParser()
+        with pytest.raises(ProtocolError):
+            p.feed(data)
+    p = RequestParser()
+    assert p.feed(b"*1048576\r\n$1\r\n") == []  # the maximum: accepted, waits
+    assert time.monotonic() - t0 < 0.5

@@ -73,11 +73,11 @@ class SlotTable:
         return True
 
     def delete(self, slot: int) -> bool:
-        """clusterDelSlot: False if the slot had no owner.  Clears its migrating state."""
+        """clusterDelSlot: False if the slot had no owner (open-slot states are left as they
+        are, as in Redis 6.2)."""
         n = self.owner[slot]
         if n is None:
             return False
-        self.migrating.pop(slot, None)
         self.owner[slot] = None
         n.numslots -= 1
         self.assigned -= 1

@@ -496,7 +496,6 @@ def readonly(c, argv):
 @command("readwrite", 1, "fast no-data", "@keyspace")
 def readwrite(c, argv):
     "READWRITE"
-    _cluster(c)
     c.flags = c.flags.replace("r", "")
     return resp.OK
 

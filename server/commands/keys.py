@@ -465,6 +465,7 @@ def flushdb(c, argv):
     c.db.flush()
     c.db.keyindex = None
     c.server.touch_all(c.db)
+    c.server.flushed()  # CLIENT TRACKING: invalidate every client's cache
     return OK
 
 
@@ -477,6 +478,7 @@ def flushall(c, argv):
             db.flush()
         db.keyindex = None
     c.server.touch_all()
+    c.server.flushed()  # CLIENT TRACKING: invalidate every client's cache
     return OK
 
 

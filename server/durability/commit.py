@@ -246,6 +246,11 @@ class GroupCommitter:
         self._pool.shutdown(wait=False)
         return ok
 
+    def call_in_worker(self, fn, *args) -> asyncio.Future:
+        """Run ``fn(*args)`` on the log's worker thread, after the batches handed over before it
+        (the backend has one caller at a time: e.g. ``truncate_before`` after a snapshot)."""
+        return self._loop.run_in_executor(self._pool, fn, *args)
+
     def percentile(self, p: float) -> float:
         """Batch commit time (seconds) at percentile ``p`` of recent batches."""
         return self.latency.percentile(p)

@@ -16,8 +16,8 @@ the version Redis embeds.  Everything a script can see is built here:
   only for the work.  The error handler (``__redis__err__handler``, chunk ``@err_handler_def``,
   same line numbers as Redis's) treats those frames as the C frames they stand for, so every
   error reads as on Redis (``@user_script:1: user_script:1: ...``).
-* **Scripts** are compiled as Redis does (``function f_<sha>() <body>\\nend`` under the chunk
-  name ``@user_script``) and cached by SHA1.
+* **Scripts** are compiled as Redis 6.2.14 does (the body is the chunk, named ``@user_script``)
+  and cached by SHA1.
 * **math.random** is Redis's: its own rand48 generator, reseeded with 0 before every script.
 * **Reply conversion** both ways, per Redis's rules: command replies to Lua values
   (:meth:`LuaEngine.to_lua`, RESP2 or RESP3 as ``redis.setresp`` chose) and a script's return
@@ -122,8 +122,8 @@ local function trunc(x)
   return -floor(-x)
 end
 
-local function argerror(n, fname, msg)
-  error(sformat("bad argument #%d to '%s' (%s)", n, fname, msg), 3)
+local function argerror(n, fname, msg, level)
+  error(sformat("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
 end
 
 local function typename(argc, n, v)
@@ -208,7 +208,7 @@ redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REP
 local pyrand, pysrand = py.rand, py.srand
 local function checkint(argc, n, v, fname)
   local x = tonumber(v)
-  if x == nil then argerror(n, fname, 'number expected, got ' .. typename(argc, n, v)) end
+  if x == nil then argerror(n, fname, 'number expected, got ' .. typename(argc, n, v), 4) end
   return trunc(x)
 end
 math.random = function(...)
@@ -358,19 +358,13 @@ local handler = r_rawget(G, '__redis__err__handler')
 local api = {}
 
 local untail = py.untail
-function api.compile(body, fname)
-  local chunk, err = loadstring('function ' .. fname .. '() ' .. body .. '\\nend', '@user_script')
-  if not chunk then return nil, err, 1 end
+function api.compile(body)
+  local chunk, err = loadstring(body, '@user_script')
+  if not chunk then return nil, err end
   -- calls in tail position keep the caller's frame, as calls to Redis's C functions do
   chunk = loadstring(untail(sdump(chunk)), '@user_script')
-  local env = {}
-  setfenv(chunk, env)
-  local ok, e = pcall(chunk)
-  if not ok then return nil, tostring(e), 2 end
-  local f = r_rawget(env, fname)
-  if type(f) ~= 'function' then return nil, 'user_script: function not defined', 2 end
-  setfenv(f, PG)
-  return f
+  setfenv(chunk, PG)
+  return chunk
 end
 
 function api.run(f, keys, argv)
@@ -523,12 +517,10 @@ class LuaEngine:
         f = self.funcs.get(sha)
         if f is not None:
             return sha, f
-        r = self._compile(body, b"f_" + sha)
+        r = self._compile(body)
         if isinstance(r, tuple):
-            _, msg, kind = r
-            what = "Error compiling script (new function)" if kind == 1 else \
-                "Error running script (new function)"
-            raise RedisError(error_text("ERR %s: %s" % (what, _text(msg))))
+            raise RedisError(error_text("ERR Error compiling script (new function): %s"
+                                        % _text(r[1])))
         self.funcs[sha] = r
         self.bodies[sha] = body
         return sha, r
@@ -538,8 +530,10 @@ class LuaEngine:
         self.rand.seed(0)
         tf = self.table_from
         r = self._run(f, tf(keys), tf(args))
+        if type(r) is not tuple:
+            return True, None      # xpcall returned true alone: the script returned nothing
         if r[0]:
-            return True, r[1] if len(r) > 1 else None
+            return True, r[1]
         return False, r[1]
 
     # ---- replies: Redis -> Lua ------------------------------------------------------------------

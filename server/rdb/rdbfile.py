@@ -52,13 +52,12 @@ def verify_payload(p: bytes) -> bool:
 
 
 def load_payload(p: bytes, limits=DEFAULT_LIMITS):
-    """The value in a verified DUMP payload; RdbError when it does not parse exactly."""
-    r = Reader(p, 0, len(p) - 10, "DUMP payload")
-    t = r.byte()
-    v = load_value(t, r, limits)
-    if r.pos != r.end:
-        raise RdbError("DUMP payload has %d trailing bytes" % (r.end - r.pos))
-    return v
+    """The value in a verified DUMP payload (RdbError when it does not parse).
+
+    As in Redis, the value is read from a buffer holding the whole payload, footer included,
+    and bytes left over are not checked."""
+    r = Reader(p, 0, len(p), "DUMP payload")
+    return load_value(r.byte(), r, limits)
 
 
 # ---- writing files ---------------------------------------------------------------------------

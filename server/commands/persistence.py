@@ -1,0 +1,262 @@
+"""SAVE, BGSAVE and the automatic snapshots (rdb.c's commands and serverCron's save logic).
+
+Every snapshot is taken by the snapshotter process (:mod:`perdure.server.snapshot`), never in
+the server: the server only picks the log offset to cover -- it first waits until everything
+appended so far is durable, then takes the durable offset, which is always a record boundary --
+starts the process, and when it reports a verified snapshot drops the log segments it covers
+(on the log's worker thread) and prunes old snapshots.  Meanwhile it keeps serving.
+
+* ``SAVE`` waits for the snapshot (the calling client only: others keep being served) and
+  replies ``OK`` or ``ERR``.  In MULTI/EXEC (where a client cannot wait) it is refused.
+* ``BGSAVE [SCHEDULE]``: ``Background saving started``; ``Background save already in
+  progress`` while one runs (SCHEDULE included, as in Redis: there is no AOF rewrite child
+  for it to wait for).
+* ``LASTSAVE`` (in :mod:`.server`) reports ``server.lastsave``, set when a snapshot completes.
+* Automatic snapshots, checked once a second by the cron: Redis ``save <seconds> <changes>``
+  points; daily in ``snapshot-window`` (UTC ``HH:MM-HH:MM``, empty = off); and whenever the
+  log since the newest snapshot exceeds ``snapshot-log-bytes`` (0 = off).  Snapshots older than
+  ``snapshot-retention-limit`` days are removed (the newest is always kept).
+
+INFO persistence reads :func:`info_fields`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import logging
+import time
+
+from .. import errors, resp
+from ..app import Server
+from ..errors import RedisError
+from ..registry import command
+from ..snapshot import child_args, prune, state
+
+log = logging.getLogger("perdure")
+
+_STARTED = resp.Simple(b"Background saving started")
+_RETRY_DELAY = 5  # CONFIG_BGSAVE_RETRY_DELAY
+
+
+@command("save", 1, "admin noscript")
+def save(c, argv):
+    "SAVE"
+    srv = c.server
+    st = state(srv)
+    if st.in_progress:
+        raise RedisError(errors.BGSAVE_IN_PROGRESS)
+    if c.in_exec or c.multi is not None:
+        raise RedisError("ERR SAVE inside MULTI/EXEC is not supported: use BGSAVE")
+    waiter = _SaveWaiter(c)
+    start(srv, waiter)
+    return srv.block(c, [], 0, _never_ready, on_timeout=waiter.reply)
+
+
+def _never_ready(c, key):
+    return None
+
+
+class _SaveWaiter:
+    """The reply of a client waiting in SAVE (given when the snapshot ends)."""
+
+    __slots__ = ("c", "result")
+
+    def __init__(self, c):
+        self.c = c
+        self.result = None
+
+    def reply(self, c):
+        r = self.result
+        return r if r is not None else RedisError("ERR")
+
+    def done(self, srv, ok: bool) -> None:
+        self.result = resp.OK if ok else RedisError("ERR")
+        if self.c.blocked is not None and not self.c.closing:
+            srv.unblock_client(self.c)
+
+
+@command("bgsave", -1, "admin noscript")
+def bgsave(c, argv):
+    "BGSAVE [SCHEDULE]"
+    if len(argv) > 1 and not (len(argv) == 2 and argv[1].lower() == b"schedule"):
+        raise RedisError(errors.SYNTAX)
+    srv = c.server
+    if state(srv).in_progress:
+        raise RedisError(errors.BGSAVE_IN_PROGRESS)
+    start(srv)
+    return _STARTED
+
+
+# ---- running the snapshotter -----------------------------------------------------------------
+
+
+def start(srv, waiter=None) -> None:
+    """Start a snapshot now (the caller checked none is running)."""
+    st = state(srv)
+    st.in_progress = True
+    st.started = time.time()
+    st.last_try = st.started
+    st.dirty_before = srv.dirty
+    srv.loop.create_task(_run(srv, waiter))
+
+
+async def _run(srv, waiter) -> None:
+    st = state(srv)
+    ok = False
+    t0 = time.monotonic()
+    try:
+        lg = srv.log
+        if not await lg.drain():
+            raise RuntimeError("the log has failed: %s" % (lg.failed,))
+        upto = lg.durable
+        proc = await asyncio.create_subprocess_exec(
+            *child_args(srv), "--upto", str(upto),
+            stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+        st.proc = proc
+        out, _ = await proc.communicate()
+        st.proc = None
+        rep = _parse_report(out)
+        if proc.returncode != 0 or not rep.get("ok"):
+            raise RuntimeError(rep.get("error") or "snapshotter exited with status %s" % proc.returncode)
+        offset = rep["offset"]
+        # the snapshot is verified and in place: the log before it is no longer needed
+        backend = srv.backend
+        await lg.call_in_worker(backend.truncate_before, offset)
+        removed = await asyncio.get_running_loop().run_in_executor(
+            None, prune, srv.config["dir"], srv.config["snapshot-retention-limit"])
+        st.last_offset = offset
+        st.count += 1
+        srv.lastsave = int(time.time())
+        srv.dirty_at_lastsave = st.dirty_before
+        ok = True
+        log.warning("snapshot %s: log offset %d, %d keys, %d log records replayed, %.3f s%s",
+                    rep.get("path"), offset, rep.get("keys", 0), rep.get("replayed", 0),
+                    time.monotonic() - t0, ("; removed " + ", ".join(removed)) if removed else "")
+    except Exception as e:  # noqa: BLE001 - any failure is reported, the server goes on
+        st.last_error = str(e)
+        log.error("snapshot failed: %s", e)
+    finally:
+        st.in_progress = False
+        st.proc = None
+        st.last_status = "ok" if ok else "err"
+        st.last_seconds = int(time.monotonic() - t0)
+        if waiter is not None:
+            waiter.done(srv, ok)
+        if st.scheduled:
+            st.scheduled = False
+            start(srv)
+
+
+def _parse_report(out: bytes) -> dict:
+    for line in reversed(out.decode("utf-8", "replace").splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                break
+    return {}
+
+
+# ---- automatic snapshots ---------------------------------------------------------------------
+
+
+def _parse_window(w: str):
+    """``"HH:MM-HH:MM"`` -> (start minute, end minute) of the UTC day, or None."""
+    try:
+        a, b = w.split("-")
+        h1, m1 = (int(x) for x in a.split(":"))
+        h2, m2 = (int(x) for x in b.split(":"))
+    except ValueError:
+        return None
+    return h1 * 60 + m1, h2 * 60 + m2
+
+
+def _in_window(win, now: float) -> tuple[bool, datetime.date]:
+    t = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+    m = t.hour * 60 + t.minute
+    s, e = win
+    day = t.date()
+    if s <= e:
+        return s <= m < e, day
+    # the window crosses midnight: it belongs to the day it started on
+    if m >= s:
+        return True, day
+    if m < e:
+        return True, day - datetime.timedelta(days=1)
+    return False, day
+
+
+def _save_points(srv):
+    v = srv.config["save"]
+    if not v:
+        return ()
+    parts = v.split()
+    return [(int(parts[i]), int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
+
+
+def due(srv, now: float) -> str | None:
+    """Why an automatic snapshot should start now, or None."""
+    st = state(srv)
+    backend = srv.backend
+    lg = srv.log
+    if backend is None or lg is None or not hasattr(lg, "appended"):
+        return None
+    new_bytes = lg.appended - st.last_offset
+    if new_bytes <= 0:
+        return None
+    limit = srv.config["snapshot-log-bytes"]
+    if limit and new_bytes > limit:
+        return "log grew by %d bytes since the last snapshot" % new_bytes
+    changes = srv.dirty - getattr(srv, "dirty_at_lastsave", 0)
+    for secs, chg in _save_points(srv):
+        if changes >= chg and now - srv.lastsave > secs and (
+                now - st.last_try > _RETRY_DELAY or st.last_status == "ok"):
+            return "%d changes in %d seconds" % (chg, secs)
+    win = _parse_window(srv.config["snapshot-window"] or "")
+    if win is not None:
+        inside, day = _in_window(win, now)
+        if inside and st.last_window_day != day:
+            st.last_window_day = day
+            return "snapshot window %s" % srv.config["snapshot-window"]
+    return None
+
+
+def cron(srv) -> None:
+    """Server cron hook: start an automatic snapshot when one is due (checked once a second)."""
+    if srv.loading:
+        return
+    now = time.time()
+    st = state(srv)
+    if now - getattr(st, "last_check", 0.0) < 1.0:
+        return
+    st.last_check = now
+    if st.in_progress:
+        return
+    why = due(srv, now)
+    if why:
+        log.warning("starting an automatic snapshot: %s", why)
+        start(srv)
+
+
+Server.cron_hooks.append(cron)
+
+
+def info_fields(srv) -> dict:
+    """The rdb_* fields of INFO persistence, plus Perdure's snapshot_* ones."""
+    st = state(srv)
+    now = time.time()
+    return {
+        "rdb_bgsave_in_progress": 1 if st.in_progress else 0,
+        "rdb_last_bgsave_status": st.last_status,
+        "rdb_last_bgsave_time_sec": st.last_seconds,
+        "rdb_current_bgsave_time_sec": int(now - st.started) if st.in_progress else -1,
+        "snapshot_count": st.count,
+        "snapshot_last_offset": st.last_offset,
+        "snapshot_loaded": st.loaded.name if st.loaded is not None else "",
+        "snapshot_loaded_keys": st.loaded_keys,
+        "snapshot_load_time_sec": "%.3f" % st.load_seconds,
+        "snapshot_last_error": st.last_error.replace("\r", " ").replace("\n", " "),
+    }

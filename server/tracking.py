@@ -1,0 +1,436 @@
+"""Client-side caching: CLIENT TRACKING and invalidation messages (Redis 6.2 tracking.c).
+
+Two modes, as in Redis:
+
+* **default**: after a read-only command of a tracking client, the keys it named are
+  remembered (``table``: key -> {client id}; keys are names, whatever the database, as in
+  Redis).  When such a key changes (``Server.on_key_change``: writes, expiry) or is flushed,
+  every remembering client gets ``invalidate [key]`` once and the key is forgotten.  OPTIN /
+  OPTOUT + ``CLIENT CACHING yes|no`` choose which reads are remembered; the CACHING flag lasts
+  for the next command (the whole MULTI/EXEC), like Redis's ``CLIENT_TRACKING_CACHING``.
+* **BCAST**: clients register prefixes (``prefixes``: prefix -> _Bcast); every change of a key
+  under a prefix is collected, and once per event-loop turn each prefix sends the sorted list
+  of its changed keys to its clients (``trackingBroadcastInvalidationMessages``).
+
+NOLOOP skips keys the client changed itself.  A message goes to the client itself as a RESP3
+push (``>2 invalidate [keys]``), or to the REDIRECT client: a RESP3 push too, or — if that
+client speaks RESP2 and is subscribed to anything — a ``message`` on ``__redis__:invalidate``.
+A RESP2 client without redirection gets nothing (RESP2 has no pushes).  If the redirect client
+is gone the tracking client is flagged ``broken_redirect`` and gets ``tracking-redir-broken``
+(RESP3).  FLUSHDB / FLUSHALL send ``invalidate`` with a null to every tracking client.
+Invalidations of keys the running client changed itself are sent after its reply (after
+EXEC's reply in a transaction), as 6.2.14 does.
+
+Invalidations are not held for durability: they only tell a client to drop a cached value,
+and re-reading it waits for the write as any read does.
+
+Hooks (see ``dispatch``): ``Server.on_key_change`` → :meth:`Tracking.invalidate`;
+``dispatch.call`` → ``Server.tracking_remember`` after a read-only command;
+``dispatch.process`` → ``Server.tracking_after_command`` after the reply; FLUSHDB / FLUSHALL →
+``Server.flushed``.  The server-wide state is made by the first CLIENT TRACKING ON.
+"""
+
+from __future__ import annotations
+
+from . import errors, resp
+from .app import Server
+from .args import to_int
+from .commands import clientcmd
+from .commands.pubsub import deliver
+from .errors import RedisError
+
+REDIR_TWICE = "ERR A client can only redirect to a single other client"
+REDIR_MISSING = "ERR The client ID you want redirect to does not exist"
+PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+BCAST_SWITCH = ("ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+                "and then re-enabling it with a different mode.")
+BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+OPTIN_OPTOUT = "ERR You can't use both OPTIN and OPTOUT"
+OPT_SWITCH = ("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+              "and then re-enabling it with a different mode.")
+OVERLAP_EXISTING = ("ERR Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single "
+                    "client must not overlap.")
+OVERLAP_PROVIDED = ("ERR Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a "
+                    "single client must not overlap.")
+
+_INVALIDATE = b"$10\r\ninvalidate\r\n"
+_PUBSUB_HEAD = b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"
+
+
+class ClientTracking:
+    """``c.tracking`` of a client with tracking on (the fields CLIENT TRACKINGINFO shows)."""
+
+    __slots__ = ("redirect", "bcast", "optin", "optout", "caching", "noloop", "broken_redirect",
+                 "my_prefixes")
+
+    def __init__(self):
+        self.redirect = 0
+        self.bcast = False
+        self.optin = False
+        self.optout = False
+        self.caching = False
+        self.noloop = False
+        self.broken_redirect = False
+        self.my_prefixes = {}
+
+    @property
+    def prefixes(self):
+        return sorted(self.my_prefixes)
+
+
+class _Bcast:
+    __slots__ = ("clients", "keys")
+
+    def __init__(self):
+        self.clients = {}   # client -> None
+        self.keys = {}      # changed key -> the client that changed it first (None: expiry...)
+
+
+def _bulk(b: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
+def _key_array(keys) -> bytes:
+    return b"*%d\r\n" % len(keys) + b"".join(_bulk(k) for k in keys)
+
+
+class Tracking:
+    """Server-wide tracking state (``server.tracking``)."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.table = {}            # key -> {client id: None}
+        self.items = 0             # (key, client) pairs remembered (tracking_total_items)
+        self.prefixes = {}         # prefix -> _Bcast
+        self.prefix_lens = {}      # prefix length -> number of prefixes of that length
+        self.pending = []          # (client, payload): the running client's own, after its reply
+        self.bcast_scheduled = False
+
+    # ---- sending ---------------------------------------------------------------------------
+    def send(self, c, payload: bytes) -> None:
+        """sendTrackingMessage: ``payload`` is the encoded key array (or null) of the message."""
+        tr = c.tracking
+        target = c
+        redirected = False
+        if tr is not None and tr.redirect:
+            target = self.srv.clients.get(tr.redirect)
+            if target is None:
+                tr.broken_redirect = True
+                if c.proto == 3:
+                    deliver(c, b">2\r\n$21\r\ntracking-redir-broken\r\n:%d\r\n" % tr.redirect)
+                return
+            redirected = True
+        if target.proto == 3:
+            deliver(target, b">2\r\n" + _INVALIDATE + payload)
+        elif redirected and (target.pubsub_channels or target.pubsub_patterns):
+            deliver(target, _PUBSUB_HEAD + payload)
+
+    # ---- default mode ----------------------------------------------------------------------
+    def remember(self, c, cmd, argv) -> None:
+        """trackingRememberKeys, after read-only command ``cmd`` of tracking client ``c``."""
+        tr = c.tracking
+        if tr.bcast or (tr.optin and not tr.caching) or (tr.optout and tr.caching):
+            return
+        try:
+            keys = cmd.keys(argv)
+        except Exception:  # noqa: BLE001  (malformed arguments: no keys, as getKeysFromCommand)
+            return
+        if not keys:
+            return
+        table = self.table
+        cid = c.id
+        for k in keys:
+            ids = table.get(k)
+            if ids is None:
+                ids = table[k] = {}
+            if cid not in ids:
+                ids[cid] = None
+                self.items += 1
+        limit = self.srv.config["tracking-table-max-keys"]
+        if limit and len(table) > limit:
+            self.limit_keys(limit)
+
+    def limit_keys(self, limit: int) -> None:
+        """trackingLimitUsedSlots: forget (and invalidate) keys until the table fits."""
+        table = self.table
+        while len(table) > limit:
+            key = next(iter(table))
+            self._invalidate_table_key(key, None)
+
+    def invalidate(self, key) -> None:
+        """trackingInvalidateKey: ``key`` changed (in any database)."""
+        srv = self.srv
+        if self.prefixes:
+            self._remember_broadcast(key, srv.current_client)
+        if key in self.table:
+            self._invalidate_table_key(key, srv.current_client)
+
+    def _invalidate_table_key(self, key, current) -> None:
+        ids = self.table.pop(key)
+        self.items -= len(ids)
+        clients = self.srv.clients
+        payload = None
+        for cid in ids:
+            target = clients.get(cid)
+            if target is None:
+                continue
+            tr = target.tracking
+            if tr is None or tr.bcast:
+                continue
+            if target is current:
+                if tr.noloop:
+                    continue
+                self.pending.append((target, b"*1\r\n" + _bulk(key)))
+                continue
+            if payload is None:
+                payload = b"*1\r\n" + _bulk(key)
+            self.send(target, payload)
+
+    def after_command(self, c) -> None:
+        """The running client's own invalidations, after its reply."""
+        pending = self.pending
+        if pending:
+            self.pending = []
+            for target, payload in pending:
+                if target.tracking is not None:
+                    self.send(target, payload)
+
+    # ---- broadcasting ----------------------------------------------------------------------
+    def _remember_broadcast(self, key, modifier) -> None:
+        prefixes = self.prefixes
+        for n in self.prefix_lens:
+            if n > len(key):
+                continue
+            bs = prefixes.get(key[:n])
+            if bs is not None and key not in bs.keys:
+                bs.keys[key] = modifier
+                if not self.bcast_scheduled:
+                    self.bcast_scheduled = True
+                    loop = self.srv.loop
+                    if loop is not None:
+                        loop.call_soon(self.broadcast)
+
+    def broadcast(self) -> None:
+        """trackingBroadcastInvalidationMessages: once per event-loop turn."""
+        self.bcast_scheduled = False
+        for prefix in sorted(self.prefixes):
+            bs = self.prefixes[prefix]
+            if not bs.keys:
+                continue
+            keys = bs.keys
+            bs.keys = {}
+            ordered = sorted(keys)
+            common = _key_array(ordered)
+            for c in list(bs.clients):
+                tr = c.tracking
+                if tr is None or c.closing:
+                    continue
+                if tr.noloop:
+                    mine = [k for k in ordered if keys[k] is not c]
+                    if mine:
+                        self.send(c, _key_array(mine))
+                else:
+                    self.send(c, common)
+
+    def add_prefix(self, c, prefix: bytes) -> None:
+        """enableBcastTrackingForPrefix."""
+        bs = self.prefixes.get(prefix)
+        if bs is None:
+            bs = self.prefixes[prefix] = _Bcast()
+            n = len(prefix)
+            self.prefix_lens[n] = self.prefix_lens.get(n, 0) + 1
+        bs.clients[c] = None
+        c.tracking.my_prefixes[prefix] = None
+
+    def drop_prefixes(self, c) -> None:
+        for prefix in c.tracking.my_prefixes:
+            bs = self.prefixes.get(prefix)
+            if bs is None:
+                continue
+            bs.clients.pop(c, None)
+            if not bs.clients:
+                del self.prefixes[prefix]
+                n = len(prefix)
+                left = self.prefix_lens[n] - 1
+                if left:
+                    self.prefix_lens[n] = left
+                else:
+                    del self.prefix_lens[n]
+        c.tracking.my_prefixes = {}
+
+    # ---- flush -----------------------------------------------------------------------------
+    def flushed(self) -> None:
+        """trackingInvalidateKeysOnFlush: a null invalidation to every tracking client."""
+        current = self.srv.current_client
+        for c in list(self.srv.clients.values()):
+            if c.tracking is not None and not c.closing:
+                payload = b"_\r\n" if c.proto == 3 else b"$-1\r\n"
+                if c is current:
+                    self.pending.append((c, payload))  # after the reply of its own FLUSHALL
+                else:
+                    self.send(c, payload)
+        self.table = {}
+        self.items = 0
+
+
+# --------------------------------------------------------------------------- server hooks
+
+
+def _state(srv) -> Tracking:
+    t = srv.tracking
+    if t is None:
+        t = srv.tracking = Tracking(srv)
+    return t
+
+
+def tracking_remember(self, c, cmd, argv) -> None:
+    t = self.tracking
+    if t is not None:
+        t.remember(c, cmd, argv)
+
+
+def tracking_after_command(self, c, cmd) -> None:
+    tr = c.tracking
+    if tr is None:
+        return
+    t = self.tracking
+    if t is not None and t.pending:
+        t.after_command(c)
+    if tr.caching and c.multi is None and cmd.name != "client":
+        tr.caching = False  # CLIENT CACHING applies to the next command (or transaction) only
+
+
+def flushed(self) -> None:
+    t = self.tracking
+    if t is not None:
+        t.flushed()
+
+
+Server.tracking = None
+Server.current_client = None
+Server.tracking_remember = tracking_remember
+Server.tracking_after_command = tracking_after_command
+Server.flushed = flushed
+Server.tracking_total_keys = property(lambda s: len(s.tracking.table) if s.tracking else 0)
+Server.tracking_total_items = property(lambda s: s.tracking.items if s.tracking else 0)
+Server.tracking_total_prefixes = property(lambda s: len(s.tracking.prefixes) if s.tracking else 0)
+
+
+def disable(c) -> None:
+    """disableTracking (also on disconnection and RESET)."""
+    tr = c.tracking
+    if tr is None:
+        return
+    t = c.server.tracking
+    if tr.bcast and t is not None:
+        t.drop_prefixes(c)
+    c.tracking = None
+
+
+if disable not in Server.on_client_gone:
+    Server.on_client_gone.append(disable)
+
+
+# --------------------------------------------------------------------------- CLIENT TRACKING
+
+
+def _overlap(a: bytes, b: bytes) -> bool:
+    """stringCheckPrefix: is one a prefix of the other?"""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _s(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def client_tracking(c, argv):
+    "CLIENT TRACKING <ON | OFF> [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]"
+    srv = c.server
+    redir = 0
+    bcast = optin = optout = noloop = False
+    prefixes = []
+    n = len(argv)
+    j = 3
+    while j < n:
+        opt = argv[j].lower()
+        more = n - 1 - j
+        if opt == b"redirect" and more:
+            j += 1
+            if redir != 0:
+                raise RedisError(REDIR_TWICE)
+            v = to_int(argv[j])
+            if v is None:
+                raise RedisError(errors.NOT_INTEGER)
+            redir = v
+            if srv.clients.get(redir) is None:
+                raise RedisError(REDIR_MISSING)
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            j += 1
+            prefixes.append(argv[j])
+        else:
+            raise RedisError(errors.SYNTAX)
+        j += 1
+    onoff = argv[2].lower()
+    if onoff == b"on":
+        tr = c.tracking
+        if not bcast and prefixes:
+            raise RedisError(PREFIX_NEEDS_BCAST)
+        if tr is not None and tr.bcast != bcast:
+            raise RedisError(BCAST_SWITCH)
+        if bcast and (optin or optout):
+            raise RedisError(BCAST_OPTIN)
+        if optin and optout:
+            raise RedisError(OPTIN_OPTOUT)
+        if tr is not None and ((optin and tr.optout) or (optout and tr.optin)):
+            raise RedisError(OPT_SWITCH)
+        if bcast:
+            _check_prefixes(c, prefixes)
+        _enable(c, redir, bcast, optin, optout, noloop, prefixes)
+    elif onoff == b"off":
+        disable(c)
+    else:
+        raise RedisError(errors.SYNTAX)
+    return resp.OK
+
+
+def _check_prefixes(c, prefixes) -> None:
+    """checkPrefixCollisionsOrReply."""
+    mine = c.tracking.my_prefixes if c.tracking is not None else {}
+    for i, p in enumerate(prefixes):
+        for old in mine:
+            if _overlap(old, p):
+                raise RedisError(OVERLAP_EXISTING % (_s(p), _s(old)))
+        for q in prefixes[i + 1:]:
+            if _overlap(p, q):
+                raise RedisError(OVERLAP_PROVIDED % (_s(p), _s(q)))
+
+
+def _enable(c, redir, bcast, optin, optout, noloop, prefixes) -> None:
+    """enableTracking: mode flags are replaced, BCAST prefixes are added to the ones kept."""
+    t = _state(c.server)
+    tr = c.tracking
+    if tr is None:
+        tr = c.tracking = ClientTracking()
+    tr.broken_redirect = False
+    tr.redirect = redir
+    tr.bcast = bcast
+    tr.optin = optin
+    tr.optout = optout
+    tr.noloop = noloop
+    if bcast:
+        if not prefixes:
+            t.add_prefix(c, b"")
+        for p in prefixes:
+            t.add_prefix(c, p)
+
+
+clientcmd.SUBCOMMANDS[b"tracking"] = (client_tracking, lambda n: n >= 3)
