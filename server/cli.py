@@ -155,6 +155,21 @@ def _acl(args: argparse.Namespace) -> int:
     return acl_main(args)
 
 
+@subcommand(
+    "snapshot",
+    "create, list, restore, export or import RDB snapshots of a data directory",
+    arg("action", choices=["create", "list", "restore", "export", "import"]),
+    arg("--rdb", metavar="FILE", help="export: file to write; import/restore: RDB file to load"),
+    arg("--snapshot", metavar="NAME", help="restore: a snapshot of this data directory (default: --rdb)"),
+    arg("--config", metavar="FILE", help="the server's config file (databases, encodings)"),
+    arg("--force", action="store_true", help="import: replace a data directory that holds data"),
+)
+def _snapshot(args: argparse.Namespace) -> int:
+    from .snapshot import cli_main
+
+    return cli_main(args)
+
+
 if __name__ == "__main__":
     sys.exit(main())
 

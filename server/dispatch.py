@@ -123,9 +123,8 @@ def _reject(c, err, cmd=None):
         cmd.stats[2] += 1  # rejected_calls (INFO commandstats)
     if c.multi is not None:
         c.multi_error = True
-        if cmd is not None and cmd.name == "exec":  # execCommandAbort
-            c.server.discard_transaction(c)
-            err = RedisError("EXECABORT Transaction discarded because of: " + err.msg.lstrip("-"))
+    if cmd is not None and cmd.name == "exec":
+        err = c.server.exec_abort(c, err)  # EXECABORT ... because of: <err>
     c.server.count_error(err)
     c.emit(err)
 

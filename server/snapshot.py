@@ -428,11 +428,17 @@ def take(data_dir, config, upto: int | None = None, out_path: str | None = None)
     try:
         srv = offline_server(config)
         info, start, _keys = load_newest(srv, data_dir)
-        if upto is None:
-            upto = log_end(data_dir, start)
-        if upto < start:
+        if upto is not None and upto < start:
             raise SnapshotError("offset %d is before the newest snapshot's %d" % (upto, start))
-        n = replay(srv, log_records(data_dir, start, upto))
+        end = [start]
+
+        def records():
+            for off, payload in log_records(data_dir, start, upto):
+                yield off, payload
+                end[0] = off + len(payload)
+
+        n = replay(srv, records())
+        upto = end[0]
         limits = config.values
         if out_path is not None:
             keys = export_rdb(srv.dbs, out_path, limits, upto)
@@ -510,3 +516,102 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---- the `perdure snapshot` command line -------------------------------------------------------
+
+
+def _cli_config(args):
+    from .config import Config
+
+    cfg = Config()
+    argv = [args.config] if args.config else []
+    cfg.load_argv(argv + ["--dir", args.dir])
+    return cfg
+
+
+def _seed(data_dir, cfg, rdb_path: str) -> dict:
+    """Make the RDB at ``rdb_path`` the data directory's state (server stopped): it becomes the
+    newest snapshot, covering the log up to its current end; the log before that is dropped."""
+    from .durability.filelog import FileLog
+
+    srv = offline_server(cfg)
+    snap = read_rdb_file(rdb_path, cfg.values, len(srv.dbs))
+    apply_snapshot(srv, snap)
+    backend = FileLog(data_dir, segment_bytes=cfg["log-segment-bytes"])
+    backend.open()
+    try:
+        end = backend.end_offset
+        info, keys = write_snapshot(data_dir, srv.dbs, end, cfg.values)
+        backend.truncate_before(end)
+    finally:
+        backend.close()
+    return {"path": info.path, "offset": end, "keys": keys}
+
+
+def cli_main(args) -> int:
+    """``perdure snapshot create|list|restore|export|import``."""
+    d = args.dir
+    try:
+        cfg = _cli_config(args)
+        if args.action == "list":
+            snaps = list_snapshots(d)
+            if not snaps:
+                print("no snapshots in %s" % snap_dir(d))
+            for s in snaps:
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(s.created_ms / 1000))
+                print("%s  offset %d  %s UTC  %d bytes" % (s.name, s.offset, when, s.size))
+            return 0
+        if args.action == "create":
+            rep = take(d, cfg)
+            print("snapshot %s: log offset %d, %d keys" % (rep["path"], rep["offset"], rep["keys"]))
+            return 0
+        if args.action == "export":
+            if not args.rdb:
+                print("perdure snapshot export: --rdb FILE is required", file=sys.stderr)
+                return 2
+            rep = take(d, cfg, out_path=args.rdb)
+            print("exported %d keys (log offset %d) to %s" % (rep["keys"], rep["offset"], args.rdb))
+            return 0
+        # import / restore: change the data directory; the server must be stopped
+        src = args.rdb
+        if args.action == "restore" and args.snapshot:
+            src = os.path.join(snap_dir(d), os.path.basename(args.snapshot))
+        if not src:
+            print("perdure snapshot %s: --rdb FILE%s is required" % (
+                args.action, " or --snapshot NAME" if args.action == "restore" else ""), file=sys.stderr)
+            return 2
+        if not os.path.isfile(src):
+            print("perdure snapshot %s: no such file: %s" % (args.action, src), file=sys.stderr)
+            return 1
+        if args.action == "import" and not args.force and _holds_data(d):
+            print("perdure snapshot import: %s already holds data; use --force to replace it" % d,
+                  file=sys.stderr)
+            return 1
+        lock = try_lock(d, SERVER_LOCK)
+        if lock is None:
+            print("perdure snapshot %s: a server is running on %s; stop it first" % (args.action, d),
+                  file=sys.stderr)
+            return 1
+        try:
+            rep = _seed(d, cfg, src)
+        finally:
+            os.close(lock)
+        print("%s %s: %d keys; snapshot %s (log offset %d)" % (
+            "imported" if args.action == "import" else "restored", src, rep["keys"], rep["path"], rep["offset"]))
+        return 0
+    except (SnapshotError, RdbError, OSError) as e:
+        print("perdure snapshot %s: %s" % (args.action, e), file=sys.stderr)
+        return 1
+
+
+def _holds_data(d) -> bool:
+    if list_snapshots(d):
+        return True
+    try:
+        from .durability import filelog
+
+        log_dir = os.path.join(os.fspath(d), "log")
+        return any(os.path.getsize(p) for _, p in filelog._list_segments(log_dir))
+    except OSError:
+        return False

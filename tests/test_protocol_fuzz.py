@@ -249,6 +249,7 @@ def test_fuzzing_never_breaks_the_server(server):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
 
+    print("\nFUZZ", att.connections, len(latencies), statistics.median(latencies), max(latencies), (rss_peak - rss_start) // 1024 // 1024, "MB")
     assert not att.errors, att.errors
     assert server.proc.poll() is None, "the server died: " + server.stderr()
     assert probe.ping() is True

@@ -16,13 +16,13 @@ What lives here (Redis's multi.c):
   the transaction is entirely there or not at all, and EXEC's reply waits for that record.
   Replay runs the logged effects one by one; MULTI/EXEC are no-ops there.
 * **WATCH.**  ``server.watched_keys`` maps ``(db index, key)`` to the set of clients watching
-  it; ``c.watched`` maps the same pairs to ``[expired at WATCH time, db.data at WATCH time]``.
+  it; ``c.watched`` maps the same pairs to the database's ``data`` dict at WATCH time.
   A change to a key (``Database.changed``, expiry, eviction) marks its watchers ``dirty_cas``
   (:func:`watch_touch`).  FLUSHDB/FLUSHALL/SWAPDB call ``Server.touch_all``: a watcher is
   dirtied when its key existed in the database before or exists after (6.2's
   touchAllWatchedKeysInDb), which we can tell because those commands replace the database's
   ``data`` dict -- the dict remembered at WATCH time still holds the keys of before.  At EXEC,
-  a watched key that has logically expired since WATCH also aborts (isWatchedKeyExpired).
+  a watched key that has logically expired also aborts (isWatchedKeyExpired).
 """
 
 from __future__ import annotations
@@ -117,11 +117,18 @@ def discard(c, argv):
     return resp.OK
 
 
-def _abort(c, err: RedisError):
-    """execCommandAbort: EXEC refused as a whole."""
+def exec_abort(c, err: RedisError) -> RedisError:
+    """execCommandAbort: EXEC refused as a whole (by the dispatcher or by EXEC's own checks);
+    the reason keeps its code, except the generic ``ERR``."""
     discard_transaction(c)
-    msg = err.msg[1:] if err.msg.startswith("-") else err.msg
-    raise RedisError("EXECABORT Transaction discarded because of: " + msg)
+    msg = err.msg
+    if msg.startswith("ERR "):
+        msg = msg[4:]
+    return RedisError("EXECABORT Transaction discarded because of: " + msg)
+
+
+def _abort(c, err: RedisError):
+    raise exec_abort(c, err)
 
 
 @command("exec", 1, "noscript loading stale skip_slowlog no-data", "@transaction")
@@ -195,14 +202,11 @@ def watch(c, argv):
         w = c.watched = {}
     db = c.db
     dbid = db.id
-    expires = db.expires
-    now = srv.cached_now_ms()
     for key in argv[1:]:
         k = (dbid, key)
         if k in w:
             continue
-        when = expires.get(key) if expires else None
-        w[k] = [when is not None and when <= now and not srv.loading, db.data]
+        w[k] = db.data
         s = wk.get(k)
         if s is None:
             wk[k] = {c}
@@ -236,21 +240,21 @@ def unwatch_all(c) -> None:
 
 
 def _watched_expired_or_replaced(c) -> bool:
-    """isWatchedKeyExpired, plus a database whose contents were replaced wholesale since WATCH
-    by something that did not call ``touch_all`` (DEBUG RELOAD...)."""
+    """isWatchedKeyExpired (6.2: any watched key logically expired, even one that was already
+    stale at WATCH time), plus a database whose contents were replaced wholesale since WATCH by
+    something that did not call ``touch_all`` (DEBUG RELOAD...)."""
     srv = c.server
     if srv.loading:
         return False
     dbs = srv.dbs
     now = srv.cached_now_ms()
-    for (dbid, key), ent in c.watched.items():
+    for (dbid, key), data in c.watched.items():
         db = dbs[dbid]
-        if ent[1] is not db.data and (key in ent[1] or key in db.data):
+        if data is not db.data and (key in data or key in db.data):
             return True
-        if not ent[0]:
-            when = db.expires.get(key)
-            if when is not None and when <= now:
-                return True
+        when = db.expires.get(key)
+        if when is not None and when <= now:
+            return True
     return False
 
 
@@ -278,12 +282,12 @@ def touch_all(self, db=None) -> None:
     for (dbid, key), clients in wk.items():
         cur = dbs[dbid].data
         for c in clients:
-            ent = c.watched[(dbid, key)]
-            old = ent[1]
+            w = c.watched
+            old = w[(dbid, key)]
             if old is not cur:
                 if key in old or key in cur:
                     c.dirty_cas = True
-                ent[1] = cur
+                w[(dbid, key)] = cur
 
 
 def _client_gone(c) -> None:
@@ -296,7 +300,7 @@ def _client_gone(c) -> None:
 
 Server.watched_keys = None  # per server: {(db index, key): {clients}}, made by the first WATCH
 Server.queue_multi = queue_multi
-Server.discard_transaction = staticmethod(discard_transaction)
+Server.exec_abort = staticmethod(exec_abort)
 Server.watch_touch = watch_touch
 Server.touch_all = touch_all
 if _client_gone not in Server.on_client_gone:
