@@ -76,12 +76,20 @@ def cl(make_server):
     return _start(make_server)
 
 
-@pytest.fixture
-def c2(cl):
+@pytest.fixture(scope="module")
+def _c2_conn(cl):
     c = cl.client(protocol=2)
-    ex(c, "FLUSHALL")
     yield c
     c.close()
+
+
+@pytest.fixture
+def c2(_c2_conn):
+    """A RESP2 client in a clean state: one connection for the module (TLS handshakes are
+    slow), RESET (MULTI, READONLY, ASKING, name...) and FLUSHALL before each test."""
+    ex(_c2_conn, "RESET")
+    ex(_c2_conn, "FLUSHALL")
+    return _c2_conn
 
 
 @pytest.fixture

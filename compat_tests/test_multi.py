@@ -722,3 +722,36 @@ def test_pipelined_multi_exec_in_one_write(raw):
              b"*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*1\r\n$4\r\nEXEC\r\n")
     assert raw.recv_replies(4) == [b"+OK\r\n", b"+QUEUED\r\n", b"+QUEUED\r\n",
                                    b"*2\r\n+OK\r\n:1\r\n"]
+
+
+def test_monitor_shows_the_transaction_as_it_runs(r2, make_client):
+    watcher = make_client(socket_timeout=5)
+    with watcher.monitor() as mon:
+        ex(r2, "MULTI")
+        ex(r2, "SET", "a", "1")
+        ex(r2, "INCR", "a")
+        ex(r2, "EXEC")
+        seen = [mon.next_command()["command"] for _ in range(4)]
+    assert seen == ["MULTI", "SET a 1", "INCR a", "EXEC"]
+
+
+def test_keyspace_events_of_a_transaction_and_a_script(r2, make_client):
+    ex(r2, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    try:
+        sub = make_client(socket_timeout=5)
+        p = sub.pubsub()
+        p.psubscribe("__keyevent@0__:*")
+        assert p.get_message(timeout=5)["type"] == "psubscribe"
+        run_tx(r2, ("SET", "a", "1"), ("INCRBY", "a", "2"), ("DEL", "a"))
+        ex(r2, "EVAL", "redis.call('rpush', 'l', 'x'); redis.call('lpop', 'l')", "0")
+        got = []
+        deadline = time.time() + 5
+        while len(got) < 6 and time.time() < deadline:
+            m = p.get_message(timeout=0.2)
+            if m and m["type"] == "pmessage":
+                got.append((m["channel"].split(b":")[-1], m["data"]))
+        assert got == [(b"set", b"a"), (b"incrby", b"a"), (b"del", b"a"), (b"rpush", b"l"),
+                       (b"lpop", b"l"), (b"del", b"l")]
+        p.close()
+    finally:
+        ex(r2, "CONFIG", "SET", "notify-keyspace-events", "")

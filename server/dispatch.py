@@ -89,6 +89,11 @@ def process(c, argv) -> None:
     if srv.cluster is not None:
         err = srv.cluster.check(c, cmd, argv)
         if err is not None:
+            if cmd.name == "exec":
+                # clusterRedirectClient, not rejectCommand: EXEC gets the bare error (check
+                # already discarded the transaction), no EXECABORT wrapping
+                cmd.stats[2] += 1
+                cmd = None
             return _reject(c, err, cmd)
     if srv.pause_type and srv.clients_paused(c, cmd):
         return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause

@@ -45,7 +45,7 @@ PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
 BCAST_SWITCH = ("ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
                 "and then re-enabling it with a different mode.")
 BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST"
-OPTIN_OPTOUT = "ERR You can't use both OPTIN and OPTOUT"
+OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
 OPT_SWITCH = ("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
               "and then re-enabling it with a different mode.")
 OVERLAP_EXISTING = ("ERR Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single "
@@ -153,9 +153,11 @@ class Tracking:
     def limit_keys(self, limit: int) -> None:
         """trackingLimitUsedSlots: forget (and invalidate) keys until the table fits."""
         table = self.table
+        current = self.srv.current_client
         while len(table) > limit:
             key = next(iter(table))
-            self._invalidate_table_key(key, None)
+            # Redis does this before sleeping: after the reply, and NOLOOP does not apply
+            self._invalidate_table_key(key, current, False)
 
     def invalidate(self, key) -> None:
         """trackingInvalidateKey: ``key`` changed (in any database)."""
@@ -165,7 +167,7 @@ class Tracking:
         if key in self.table:
             self._invalidate_table_key(key, srv.current_client)
 
-    def _invalidate_table_key(self, key, current) -> None:
+    def _invalidate_table_key(self, key, current, noloop=True) -> None:
         ids = self.table.pop(key)
         self.items -= len(ids)
         clients = self.srv.clients
@@ -178,7 +180,7 @@ class Tracking:
             if tr is None or tr.bcast:
                 continue
             if target is current:
-                if tr.noloop:
+                if tr.noloop and noloop:
                     continue
                 self.pending.append((target, b"*1\r\n" + _bulk(key)))
                 continue

@@ -55,6 +55,18 @@ def _keys(cmd, argv) -> list:
         return []
 
 
+def _cross_slot(keys):
+    """CROSSSLOT if ``keys`` are not all in one slot (the same key twice is fine)."""
+    if len(keys) < 2:
+        return None
+    first = keys[0]
+    slot = keyslot(first)
+    for k in keys:
+        if k != first and keyslot(k) != slot:
+            return _CROSSSLOT
+    return None
+
+
 class Cluster:
     def __init__(self, server):
         self.server = server
@@ -112,9 +124,41 @@ class Cluster:
 
     # ---- addresses, state, persistence -----------------------------------------------------
     def _started(self, server) -> None:
-        """After the listener is up: the real port is known (``--tls-port 0``)."""
+        """After the data is loaded and the listener is up (the real port is known now)."""
         self.update_announced()
+        self.verify_data()
         self.save_quietly()
+
+    def verify_data(self) -> None:
+        """verifyClusterConfigWithData: keys only in DB 0 (else exit, as Redis does); a slot
+        holding keys that nobody serves is taken, one served elsewhere is set importing."""
+        srv = self.server
+        for db in srv.dbs[1:]:
+            if db.data:
+                msg = ("You can't have keys in a DB different than DB 0 when in Cluster mode. "
+                       "Exiting.")
+                log.error("%s", msg)
+                print(msg, file=sys.stderr, flush=True)
+                raise SystemExit(1)
+        me = self.myself
+        if me.is_replica or self.table.owns_everything(me):
+            return
+        table = self.table
+        fixed = 0
+        for s in {keyslot(k) for k in srv.dbs[0].data}:
+            owner = table.owner[s]
+            if owner is me or s in table.importing:
+                continue
+            fixed += 1
+            if owner is None:
+                log.warning("I have keys for unassigned slot %d. Taking responsibility for it.", s)
+                table.add(s, me)
+            else:
+                log.warning("I have keys for slot %d, but the slot is assigned to another node. "
+                            "Setting it to importing state.", s)
+                table.importing[s] = owner
+        if fixed:
+            self.update_state()
 
     def update_announced(self) -> None:
         """deriveAnnouncedPorts + the announced IP, from the configuration."""
@@ -244,19 +288,29 @@ class Cluster:
                         elif k != first and keyslot(k) != slot:
                             return self._exec_error(c, _CROSSSLOT)
                 return None
-            keys = _keys(cmd, argv)
-            if len(keys) < 2:
-                return None
-            first = keys[0]
-            slot = keyslot(first)
-            for k in keys:
-                if k != first and keyslot(k) != slot:
-                    return _CROSSSLOT
-            return None
+            return _cross_slot(_keys(cmd, argv))
         err = self._query(c, cmd, argv, asking)
         if err is not None and cmd.name == "exec":
             return self._exec_error(c, err)
         return err
+
+    def script_error(self, caller, cmd, argv):
+        """For ``redis.call`` inside a script (luaRedisGenericCommand): None if this node
+        serves ``argv``, else the Lua error text Redis 6.2 raises.  ``caller`` is the client
+        running the script (its READONLY/ASKING flags apply)."""
+        if self.server.loading or (cmd.getkeys is None and cmd.first_key == 0):
+            return None
+        if self.fast:
+            err = _cross_slot(_keys(cmd, argv))
+        else:
+            err = self._query(caller, cmd, argv, "a" in caller.flags)
+        if err is None:
+            return None
+        if err is _DOWN_RO:
+            return "Lua script attempted to execute a write command while the cluster is down and readonly"
+        if err is _DOWN_STATE:
+            return "Lua script attempted to execute a command while the cluster is down"
+        return "Lua script attempted to access a non local key in a cluster node"
 
     @staticmethod
     def _exec_error(c, err):

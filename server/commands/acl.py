@@ -54,7 +54,7 @@ TOPLEVEL_MESSAGES = {
 LUA_MESSAGES = {
     _acl.DENIED_CMD: "The user executing the script can't run this command or subcommand",
     _acl.DENIED_KEY: "The user executing the script can't access at least one of the keys "
-                     "mentioned in the command",
+                     "mentioned in the command arguments",
     _acl.DENIED_CHANNEL: "The user executing the script can't publish to the channel mentioned "
                          "in the command",
 }

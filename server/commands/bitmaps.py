@@ -16,6 +16,12 @@ from .. import errors
 from ..args import to_int
 from ..errors import RedisError
 from ..registry import command
+from .keys import mark_string_encoding
+
+
+def _raw(v: bytes) -> bytes:
+    """Bitmap writes leave the string raw-encoded in Redis (it is unshared / created raw)."""
+    return mark_string_encoding(v, b"raw")
 
 _WRONGTYPE = errors.WRONGTYPE
 M64 = (1 << 64) - 1
@@ -76,7 +82,7 @@ def setbit(c, argv):
     if v is None:
         buf = bytearray(byte + 1)
         buf[byte] = on << shift
-        db.add(key, bytes(buf))
+        db.add(key, _raw(bytes(buf)))
         old = 0
     elif type(v) is not bytes:
         raise RedisError(_WRONGTYPE)
@@ -87,10 +93,12 @@ def setbit(c, argv):
             old = (cur >> shift) & 1
             if old != on:
                 new = (cur & ~(1 << shift)) | (on << shift)
-                db.data[key] = b"".join((v[:byte], new.to_bytes(1, "big"), v[byte + 1:]))
+                db.data[key] = _raw(b"".join((v[:byte], new.to_bytes(1, "big"), v[byte + 1:])))
+            else:
+                _raw(v)
         else:
             old = 0
-            db.data[key] = b"".join((v, bytes(byte - n), (on << shift).to_bytes(1, "big")))
+            db.data[key] = _raw(b"".join((v, bytes(byte - n), (on << shift).to_bytes(1, "big"))))
     # Redis 6.2 signals a change even when the bit already had that value.
     db.changed(key, b"setbit", "$")
     return old
@@ -228,7 +236,7 @@ def bitop(c, argv):
                 for s in srcs[1:]:
                     acc ^= int.from_bytes(s, "big") << (8 * (maxlen - len(s)))
             res = acc.to_bytes(maxlen, "big")
-        db.set(dest, res)
+        db.set(dest, _raw(res))
         db.changed(dest, b"set", "$")
     elif db.delete(dest):
         db.changed(dest, b"del", "g")
@@ -405,9 +413,9 @@ def _bitfield(c, argv, readonly_cmd: bool):
             _set_field(buf, off, bits, new & M64)
     if not readonly:
         if v is None:
-            db.add(key, bytes(buf))
+            db.add(key, _raw(bytes(buf)))
         else:
-            db.data[key] = bytes(buf)
+            db.data[key] = _raw(bytes(buf))
         if changes:
             db.changed(key, b"setbit", "$")
     return out

@@ -52,7 +52,7 @@ def select(c, argv):
     idx = to_int(argv[1])
     if idx is None:
         raise RedisError(errors.NOT_INTEGER)
-    if c.server.cluster is not None and idx != 0:
+    if c.server.cluster is not None and idx != 0 and not c.server.replaying:
         raise RedisError(errors.SELECT_CLUSTER)
     if idx < 0 or idx >= len(c.server.dbs):
         raise RedisError(errors.DB_INDEX_OUT_OF_RANGE)

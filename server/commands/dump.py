@@ -19,8 +19,8 @@ import time
 from .. import errors, resp
 from ..args import to_int
 from ..errors import RedisError
-from ..registry import command
 from ..rdb import RdbError, dump_payload, load_payload, verify_payload
+from ..registry import command
 
 
 def _limits(c):

@@ -112,9 +112,13 @@ def mark_string_encoding(value: bytes, encoding: bytes = b"raw") -> bytes:
     """Record that the string object ``value`` (about to be stored) has ``encoding``.
 
     For APPEND/SETRANGE/SETBIT/BITFIELD/BITOP results (``raw``) and INCRBYFLOAT results
-    (``embstr``).  Values of 0 or 1 byte are interned by CPython and cannot be told apart:
-    they keep their content-based encoding.  Returns ``value``."""
-    if len(value) > 1:
+    (``embstr``).  Returns ``value`` -- or, for a 1-byte value (CPython interns those, so
+    every key holding that byte would share the mark), a private copy of it: callers must
+    store the returned object.  The empty string (a singleton too) keeps its content-based
+    encoding."""
+    if len(value) == 1:
+        value = value[0].to_bytes(1, "big")  # int.to_bytes allocates: not the interned byte
+    if value:
         _string_marks[id(value)] = (value, encoding)
         if len(_string_marks) > _prune_marks_at:
             _prune_marks()

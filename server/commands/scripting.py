@@ -30,6 +30,7 @@ scripts against the server (Redis's scripting.c, the parts that touch the server
 from __future__ import annotations
 
 import logging
+import random
 import time
 
 from .. import dispatch, errors, resp
@@ -67,6 +68,7 @@ UNKILLABLE = ("UNKILLABLE Sorry the script already executed write commands again
               "You can either wait the script termination or kill the server in a hard way using "
               "the SHUTDOWN NOSAVE command.")
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
+_FLAGS: dict = {}  # command -> (noscript, write, denyoom), enum.Flag tests being slow
 
 # What a client may still run while a script is BUSY (processCommand's lua_timedout test).
 _BUSY_OK = frozenset(("auth", "hello", "replconf", "multi", "discard", "watch", "unwatch", "reset"))
@@ -138,6 +140,16 @@ class _Crash:
 _SUSPENDED = object()
 
 
+class _Monitored:
+    """EVAL as MONITOR sees it: the command is ``no-monitor`` (call() must not show it after the
+    script's commands) but evalCommand shows it before them."""
+
+    flags = Flag(0)
+
+
+_AS_MONITORED = _Monitored()
+
+
 class Scripting:
     """The scripting state of one server; the host of its :class:`LuaEngine`."""
 
@@ -164,6 +176,9 @@ class Scripting:
     # ---- EVAL / EVALSHA --------------------------------------------------------------------
     def eval(self, c, argv, evalsha: bool):
         srv = self.srv
+        if srv.monitors:
+            # evalCommand feeds MONITOR itself, so that the script's commands follow it
+            srv.feed_monitors(c, _AS_MONITORED, argv)
         if evalsha and len(argv[1]) != 40:
             raise RedisError(errors.NOSCRIPT)
         numkeys = to_int(argv[2])
@@ -323,14 +338,17 @@ class Scripting:
         if run is None:
             return _UNKNOWN, 1
         cmd = _lookup(argv[0])
-        if cmd is None:
+        if cmd is None or cmd.name == "quit":  # QUIT is no command-table entry in 6.2
             return _UNKNOWN, 1
         n = len(argv)
         ar = cmd.arity
         if (ar > 0 and n != ar) or n < -ar:
             return _ARITY, 1
-        fl = cmd.flags
-        if fl & _NOSCRIPT:
+        fl = _FLAGS.get(cmd)
+        if fl is None:
+            fl = _FLAGS[cmd] = (bool(cmd.flags & _NOSCRIPT), bool(cmd.flags & _WRITE),
+                                bool(cmd.flags & _DENYOOM))
+        if fl[0]:
             return _NOT_ALLOWED, 1
         srv = self.srv
         caller = run.caller
@@ -339,11 +357,11 @@ class Scripting:
             denied = srv.acl_check(caller, cmd, argv, "lua")
             if denied is not None:
                 return denied.msg.encode(), 1
-        if fl & _WRITE and srv.log_failed:
-            return b"-MISCONF Errors writing to the AOF file: %s\r\n" % srv.log_failed.encode(), 1
-        if run.oom and not run.write_dirty and fl & _DENYOOM and srv.maxmemory:
-            return _OOM, 1
-        if fl & _WRITE:
+        if fl[1]:
+            if srv.log_failed:
+                return b"-MISCONF Errors writing to the AOF file: %s\r\n" % srv.log_failed.encode(), 1
+            if run.oom and not run.write_dirty and fl[2] and srv.maxmemory:
+                return _OOM, 1
             run.write_dirty = True
         lua = run.lua
         if srv.cluster is not None:
@@ -357,7 +375,7 @@ class Scripting:
             msg = reply.msg.encode("utf-8", "surrogateescape")
             if raise_error:
                 return msg, 2
-            return self.engine._err(msg), None
+            return self.engine.table_from({b"err": msg}), None
         return self.engine.to_lua(reply, lua.proto), None
 
     def log(self, level, msg):
@@ -366,6 +384,14 @@ class Scripting:
     def setresp(self, n):
         if self.run is not None:
             self.run.lua.proto = int(n)
+
+    def replicate_commands(self):
+        """True, and math.random reseeded at random, unless the script already wrote."""
+        run = self.run
+        if run is None or run.write_dirty:
+            return False
+        self.engine.rand.seed(random.getrandbits(31))
+        return True
 
     @staticmethod
     def set_repl(flags):

@@ -499,12 +499,12 @@ class Stream:
         deleted = 0
         nodes = self.nodes
         while nodes:
-            if limit and deleted >= limit:
-                break
             if minid is None and self.length <= maxlen:
                 break
             node = nodes[0]
             entries = node.live
+            if limit and deleted + entries > limit:
+                break  # the work limit (LIMIT, or the default for "~")
             if minid is None:
                 remove = self.length - entries >= maxlen
             else:

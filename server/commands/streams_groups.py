@@ -413,7 +413,7 @@ def xautoclaim(c, argv):
         opt = argv[j].lower()
         if opt == b"count" and n - 1 - j:
             v = to_int(argv[j + 1])
-            if v is None or v < 1 or v > (2 ** 63 - 1) // 4:
+            if v is None or v < 1:
                 raise RedisError("ERR COUNT must be > 0")
             count = v
             j += 1

@@ -16,6 +16,7 @@ from ..args import INT64_MAX, INT64_MIN, parse_int, to_int
 from ..errors import RedisError
 from ..keyspace import now_ms
 from ..registry import command
+from .keys import mark_string_encoding
 
 OK = resp.OK
 _WRONGTYPE = errors.WRONGTYPE
@@ -272,7 +273,7 @@ def append(c, argv):
         raise RedisError(_WRONGTYPE)
     else:
         _check_length(c, len(v) + len(argv[2]))
-        new = v + argv[2]
+        new = mark_string_encoding(v + argv[2], b"raw")  # Redis unshares: raw from now on
         db.data[key] = new
     db.changed(key, b"append", "$")
     return len(new)
@@ -332,7 +333,7 @@ def setrange(c, argv):
         if vlen == 0:
             return 0
         _check_length(c, offset + vlen)
-        new = bytes(offset) + value
+        new = mark_string_encoding(bytes(offset) + value, b"raw")
         db.add(key, new)
     elif type(v) is not bytes:
         raise RedisError(_WRONGTYPE)
@@ -345,6 +346,7 @@ def setrange(c, argv):
             new = v + bytes(offset - olen) + value
         else:
             new = v[:offset] + value + v[offset + vlen:]
+        new = mark_string_encoding(new, b"raw")
         db.data[key] = new
     db.changed(key, b"setrange", "$")
     return len(new)
@@ -411,7 +413,7 @@ def incrbyfloat(c, argv):
     v = db.lookup_write(key)
     if v is not None and type(v) is not bytes:
         raise RedisError(_WRONGTYPE)
-    new = longdouble.incr_by_float(v, argv[2])
+    new = mark_string_encoding(longdouble.incr_by_float(v, argv[2]), b"embstr")
     if v is None:
         db.add(key, new)
     else:

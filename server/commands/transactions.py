@@ -75,8 +75,8 @@ def end_effects(srv, buf) -> None:
             for db_id, argv in buf:
                 log_effect(db_id, argv)
             log_effect(buf[-1][0], [b"EXEC"])
-    if srv.touched:
-        srv.settle_hazards()
+    if srv.touched or srv.touched_all or getattr(srv, "notes", None):
+        srv.settle_hazards()  # hazards and keyspace notifications, behind the appended effects
 
 
 # ---------------------------------------------------------------------------- MULTI / EXEC
@@ -101,7 +101,7 @@ def multi(c, argv):
     "MULTI"
     if c.multi is not None:
         raise RedisError(errors.MULTI_NESTED)
-    if c.server.replaying:
+    if c.transport is None and c.server.replaying:
         return resp.OK  # a logged transaction: its effects follow, one by one
     c.multi = []
     c.multi_error = False
@@ -135,8 +135,8 @@ def _abort(c, err: RedisError):
 def exec_(c, argv):
     "EXEC"
     srv = c.server
-    if srv.replaying:
-        return resp.OK
+    if c.transport is None and srv.replaying:
+        return resp.OK  # the end of a logged transaction
     queued = c.multi
     if queued is None:
         raise RedisError(errors.EXEC_WITHOUT_MULTI)

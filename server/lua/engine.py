@@ -198,7 +198,8 @@ redis.set_repl = function(...)
   local e = pysetrepl(trunc(tonumber((...)) or 0))
   if e then error(e, 0) end
 end
-redis.replicate_commands = function() return true end
+local pyreplicate = py.replicate_commands
+redis.replicate_commands = function() return pyreplicate() end
 redis.breakpoint = function() return false end
 redis.debug = function() end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
@@ -454,12 +455,6 @@ function api.reply(v, cp, lp)
   return concat(out)
 end
 
-function api.ok(v) return {ok = v} end
-function api.err(v) return {err = v} end
-function api.double(v) return {double = v} end
-function api.map(t) return {map = t} end
-function api.set(t) return {set = t} end
-
 return api
 """
 
@@ -467,7 +462,8 @@ return api
 class LuaEngine:
     """The Lua state of one server.  ``host`` provides what the glue calls back:
     ``call(raise_error, *args) -> (value, code)``, ``log(level, msg)``, ``setresp(n)``,
-    ``set_repl(flags) -> error or None`` and ``tick() -> kill?``."""
+    ``set_repl(flags) -> error or None``, ``replicate_commands() -> bool`` and
+    ``tick() -> kill?``."""
 
     def __init__(self, host):
         self.host = host
@@ -495,16 +491,12 @@ class LuaEngine:
         py[b"rand"] = self.rand.random
         py[b"srand"] = self.rand.seed
         py[b"untail"] = untail
+        py[b"replicate_commands"] = host.replicate_commands
         boot, err = _load(loadstring, _BOOT, b"=perdure")
         api = boot(py, libs)
         self._compile = api[b"compile"]
         self._run = api[b"run"]
         self._reply = api[b"reply"]
-        self._ok = api[b"ok"]
-        self._err = api[b"err"]
-        self._double = api[b"double"]
-        self._map = api[b"map"]
-        self._set = api[b"set"]
         self.funcs: dict = {}    # sha (lowercase hex bytes) -> compiled Lua function
         self.bodies: dict = {}   # sha -> script body (SCRIPT EXISTS, INFO memory)
 
@@ -550,11 +542,16 @@ class LuaEngine:
                     return self.table_from([self.to_lua(x, proto) for x in v])
             return self.table_from(v)
         if t is resp.Simple:
-            return self._ok(bytes(v))
+            return self.table_from({b"ok": bytes(v)})
         if t is resp.Raw:
-            return self.to_lua(parse_raw(v), proto)
+            p = _RAW_PARSED.get(v)
+            if p is None:
+                p = parse_raw(v)
+                if len(_RAW_PARSED) < 256 and len(v) < 64:
+                    _RAW_PARSED[v] = p
+            return self.to_lua(p, proto)
         if isinstance(v, RedisError):
-            return self._err(v.msg.encode("utf-8", "surrogateescape"))
+            return self.table_from({b"err": v.msg.encode("utf-8", "surrogateescape")})
         if t is resp.Map or t is dict:
             if proto == 2:
                 flat = []
@@ -562,16 +559,17 @@ class LuaEngine:
                     flat.append(self.to_lua(k, proto))
                     flat.append(self.to_lua(x, proto))
                 return self.table_from(flat)
-            return self._map(self.table_from({self.to_lua(k, proto): self.to_lua(x, proto)
-                                              for k, x in v.items()}))
+            return self.table_from({b"map": self.table_from(
+                {self.to_lua(k, proto): self.to_lua(x, proto) for k, x in v.items()})})
         if t is resp.Set:
             if proto == 2:
                 return self.table_from([self.to_lua(x, proto) for x in v])
-            return self._set(self.table_from({self.to_lua(x, proto): True for x in v}))
+            return self.table_from({b"set": self.table_from({self.to_lua(x, proto): True
+                                                             for x in v})})
         if t is resp.Double or t is float:
             if proto == 2:
                 return resp.format_double(v)
-            return self._double(float(v))
+            return self.table_from({b"double": float(v)})
         if t is bool:
             return (1 if v else 0) if proto == 2 else v
         if t is resp.Verbatim or t is resp.Push:
@@ -691,6 +689,9 @@ def _text(b) -> str:
 def error_text(s: str) -> str:
     """addReplyErrorFormat's clean-up: newlines trimmed at both ends, the others made spaces."""
     return s.strip("\r\n").replace("\r", " ").replace("\n", " ")
+
+
+_RAW_PARSED: dict = {}  # small constant frames (+OK, +QUEUED...) already parsed
 
 
 def parse_raw(data: bytes):
