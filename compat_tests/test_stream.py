@@ -229,6 +229,21 @@ def test_xadd_limit_with_approx(r2):
     assert ex(r2, "XLEN", "s") == 0
 
 
+@pytest.mark.parametrize("max_entries,max_bytes,deleted", [("2", "4096", 200), ("0", "60", 500),
+                                                           ("3", "0", 300)])
+def test_xtrim_approx_default_limit(r2, max_entries, max_bytes, deleted):
+    # without LIMIT, "~" trims at most 100 * stream-node-max-entries entries (0: no limit)
+    old = ex(r2, "CONFIG", "GET", "stream-node-max-*")
+    try:
+        ex(r2, "CONFIG", "SET", "stream-node-max-entries", max_entries)
+        ex(r2, "CONFIG", "SET", "stream-node-max-bytes", max_bytes)
+        pipe(r2, [("XADD", "s", f"{i}-0", "f", "v") for i in range(1, 501)])
+        assert ex(r2, "XTRIM", "s", "MAXLEN", "~", "0") == deleted
+    finally:
+        for k, v in zip(old[::2], old[1::2]):
+            ex(r2, "CONFIG", "SET", k, v)
+
+
 def test_xadd_maxlen_tilde_as_value_position(r2):
     # "~" is only an operator when a value follows it
     assert err(r2, "XADD", "s", "MAXLEN", "~", "*", "a", "1") == NOT_INT

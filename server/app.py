@@ -21,8 +21,8 @@ from .client import Client
 from .config import Config
 from .errors import RedisError
 from .keyspace import Database
-from .limits import ClientPause, close_asap, client_class, output_limit_reached, parse_obuf_limits
-from .registry import COMMANDS, load_all
+from .limits import ClientPause, client_class, close_asap, output_limit_reached, parse_obuf_limits
+from .registry import load_all
 
 log = logging.getLogger("perdure")
 
@@ -59,7 +59,7 @@ class Server:
         self.touched_all = False
         self.notes = []  # keyspace notifications waiting for their write's log offset (notify.py)
         self.tracking = None  # client-side caching state (tracking.py), made by CLIENT TRACKING ON
-        self.current_client = None  # the client whose command is running (dispatch.call)
+        self.current_client = None  # the client whose command is running (dispatch.process)
         self.global_hazard = 0
         self.waiting_clients = set()
         self.close_when_released = set()
@@ -559,7 +559,8 @@ class Server:
                 now = time.monotonic()
                 for c in list(self.clients.values()):
                     if (now - c.last_interaction > to and c.blocked is None and not c.pubsub_channels
-                            and not c.pubsub_patterns and not self.pause.is_paused(c)):
+                            and not c.pubsub_patterns and not self.pause.is_paused(c)
+                            and not c.monitor and c.conn_type == "normal"):
                         c.close("timeout")
 
     async def shutdown(self):
@@ -651,5 +652,3 @@ def _pkg_version():
     except Exception:
         return "0.1.0"
 
-
-COMMANDS  # the table, for introspection from here

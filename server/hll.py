@@ -21,7 +21,7 @@ GET returns the bytes Redis would hold, and values move between both servers unc
 
 Speed (pure Python, no numpy):
 
-* hashing many elements at once (:func:`patlens`) packs elements of equal length into 128-bit
+* hashing many elements at once (:func:`hashes`) packs elements of equal length into 128-bit
   lanes of one big integer and runs MurmurHash64A on all lanes with a handful of big-int
   multiplications, shifts and masks per 8-byte block;
 * whole-register operations (histogram, union, dense re-packing) work on a 16384-byte
@@ -30,16 +30,22 @@ Speed (pure Python, no numpy):
 * sparse updates use an opcode list with a bisect index (:class:`Sparse`), equivalent to the
   C byte walk for any well-formed sparse value; values that are not well formed (the spans do
   not add up to 16384, a truncated XZERO) go through :func:`_mirror_sparse_set`, a literal
-  translation of ``hllSparseSet`` on the bytes, so corrupted values behave as in Redis.
+  translation of ``hllSparseSet`` on an sds-like buffer (:class:`_Sds`: spare room past the
+  end included), so corrupted values get Redis's replies and bytes.  One difference remains:
+  a byte that Redis wrote past the end of a truncated value stays in its memory for later
+  commands, while a stored ``bytes`` value here ends where its length says (the next command
+  reads the NUL terminator instead, as Redis does after a restart).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
+from struct import unpack_from as _unpack
 
 HLL_P = 14
 HLL_Q = 64 - HLL_P
@@ -63,6 +69,7 @@ SEED = 0xadc83b19
 _Q_BIT = 1 << HLL_Q
 
 PROMOTE = 2   # sparse set result: the value must become dense first
+_BIG_ENDIAN = sys.byteorder != "little"  # memoryview.cast("Q") reads native-endian words
 
 _EMPTY_SPARSE_PAYLOAD = bytes((0x40 | ((XZERO_MAX_LEN - 1) >> 8), (XZERO_MAX_LEN - 1) & 0xFF))
 
@@ -100,7 +107,7 @@ def murmur64a(data: bytes, seed: int = SEED) -> int:
     h = (seed ^ (n * m)) & _MASK
     nb = n >> 3
     if nb:
-        for k in memoryview(data)[:nb << 3].cast("Q"):
+        for k in _unpack("<%dQ" % nb, data, 0) if _BIG_ENDIAN else memoryview(data)[:nb << 3].cast("Q"):
             k = (k * m) & _MASK
             k ^= k >> 47
             h ^= (k * m) & _MASK
@@ -130,9 +137,10 @@ def _lane_consts(n: int):
         rep = int.from_bytes((b"\x01" + b"\x00" * 15) * n, "little")
         lm = int.from_bytes((b"\xff" * 8 + b"\x00" * 8) * n, "little")
         c = (rep, lm)
-        if len(_LANE_CACHE) > 16:
-            _LANE_CACHE.clear()
-        _LANE_CACHE[n] = c
+        if n <= 4096:  # small ones only: a 100k-lane pair weighs 3 MB
+            if len(_LANE_CACHE) >= 16:
+                _LANE_CACHE.clear()
+            _LANE_CACHE[n] = c
     return c
 
 
@@ -165,6 +173,8 @@ def _hash_group(elems: list, length: int) -> list:
     h ^= (h >> 47) & lm
     h = (h * m) & lm
     h ^= (h >> 47) & lm
+    if _BIG_ENDIAN:
+        return list(_unpack("<%dQ" % (2 * n), h.to_bytes(width, "little"), 0)[::2])
     return memoryview(h.to_bytes(width, "little")).cast("Q")[::2].tolist()
 
 
@@ -200,16 +210,6 @@ def hashes(elems: list) -> list:
     return out
 
 
-def patlens(elems: list) -> list:
-    """``[(index, count), ...]`` of :func:`patlen` for every element, in order."""
-    out = []
-    app = out.append
-    for h in hashes(elems):
-        r = (h >> HLL_P) | _Q_BIT
-        app((h & P_MASK, (r & -r).bit_length()))
-    return out
-
-
 # ----------------------------------------------------------------- raw <-> dense registers
 
 def _lanes(byte: int, n: int) -> int:
@@ -222,7 +222,6 @@ _MC0, _MF0, _MFC = _lanes(0xC0, _N3), _lanes(0xF0, _N3), _lanes(0xFC, _N3)
 _T_AND63 = bytes(i & 63 for i in range(256))
 _T_SHR2 = bytes(i >> 2 for i in range(256))
 _H80 = _lanes(0x80, REGISTERS)
-_ONES = _lanes(0x01, REGISTERS)
 _ALLFF = _lanes(0xFF, REGISTERS)
 ZERO_RAW = bytes(REGISTERS)
 
@@ -294,68 +293,42 @@ def _byte_at(v, i: int) -> int:
     return v[i] if i < len(v) else 0
 
 
+def _c_view(v):
+    """A sparse value as C walks see it: a truncated XZERO at the end reads the byte past
+    the end (the sds NUL terminator) as its second byte."""
+    return v + b"\x00" if _split(v) is None else v
+
+
 def sparse_to_raw(v):
-    """hllSparseToDense / hllMerge's walk: (raw registers, valid).  ``valid`` is False when
-    the runs do not cover exactly 16384 registers (a VAL run overflowing stops the walk)."""
+    """hllSparseToDense / hllMerge's walk: (raw registers, valid).  A VAL run that would go
+    past register 16383 stops the walk; the value is valid if the walk then stands exactly at
+    16384 (the registers of an invalid value are meaningless)."""
     model = Sparse.parse(v)
     if model is not None:
         return model.raw(), True
+    kinds, vals, lens = _ops(_c_view(v))
     raw = bytearray(REGISTERS)
     idx = 0
-    p = HDR_SIZE
-    end = len(v)
-    while p < end:
-        b = v[p]
-        if b & 0xC0 == 0:
-            idx += (b & 0x3F) + 1
-            p += 1
-        elif b & 0x80 == 0:
-            idx += (((b & 0x3F) << 8) | _byte_at(v, p + 1)) + 1
-            p += 2
-        else:
-            runlen = (b & 3) + 1
-            if runlen + idx > REGISTERS:
+    for kind, val, n in zip(kinds, vals, lens):
+        if kind == _VAL:
+            if idx + n > REGISTERS:
                 break
-            raw[idx:idx + runlen] = bytes((((b >> 2) & 0x1F) + 1,)) * runlen
-            idx += runlen
-            p += 1
+            raw[idx:idx + n] = bytes((val,)) * n
+        idx += n
     return raw, idx == REGISTERS
 
 
 def sparse_histogram(v):
     """hllSparseRegHisto: (histogram[64], valid)."""
+    runs, xzs = _split(_c_view(v))
+    singles = b"".join(runs)
+    idx = sum(xzs) + sum(singles.translate(_ZLEN_T))
     histo = [0] * 64
-    sp = _split(v)
-    if sp is not None:
-        runs, xzs = sp
-        singles = b"".join(runs)
-        idx = sum(xzs) + sum(singles.translate(_ZLEN_T))
-        histo[0] = idx
-        for b, n in Counter(singles.translate(None, _ZERO_BYTES)).items():
-            ln = ((b & 3) + 1) * n
-            histo[((b >> 2) & 0x1F) + 1] += ln
-            idx += ln
-        return histo, idx == REGISTERS
-    idx = 0
-    p = HDR_SIZE
-    end = len(v)
-    while p < end:
-        b = v[p]
-        if b & 0xC0 == 0:
-            n = (b & 0x3F) + 1
-            idx += n
-            histo[0] += n
-            p += 1
-        elif b & 0x80 == 0:
-            n = (((b & 0x3F) << 8) | _byte_at(v, p + 1)) + 1
-            idx += n
-            histo[0] += n
-            p += 2
-        else:
-            n = (b & 3) + 1
-            idx += n
-            histo[((b >> 2) & 0x1F) + 1] += n
-            p += 1
+    histo[0] = idx
+    for b, n in Counter(singles.translate(None, _ZERO_BYTES)).items():
+        ln = ((b & 3) + 1) * n
+        histo[((b >> 2) & 0x1F) + 1] += ln
+        idx += ln
     return histo, idx == REGISTERS
 
 
@@ -422,6 +395,27 @@ def _split(v):
         pos = q + 2
 
 
+def _ops(v):
+    """(kinds, vals, lens) of the opcodes of a sparse value, or None if it ends in a
+    truncated XZERO."""
+    sp = _split(v)
+    if sp is None:
+        return None
+    runs, xzs = sp
+    kinds = list(runs[0].translate(_KIND_T))
+    vals = list(runs[0].translate(_VAL_T))
+    lens = list(runs[0].translate(_LEN_T))
+    for i in range(len(xzs)):
+        kinds.append(_XZERO)
+        vals.append(0)
+        lens.append(xzs[i])
+        run = runs[i + 1]
+        kinds += run.translate(_KIND_T)
+        vals += run.translate(_VAL_T)
+        lens += run.translate(_LEN_T)
+    return kinds, vals, lens
+
+
 class Sparse:
     """A well-formed sparse HLL as an opcode list, updated the way ``hllSparseSet`` updates
     the bytes (same splits, same merges, same promotion points), with a bisect index on the
@@ -433,21 +427,10 @@ class Sparse:
     @classmethod
     def parse(cls, v):
         """The model of a sparse value, or None when the value is not well formed."""
-        sp = _split(v)
-        if sp is None:
+        ops = _ops(v)
+        if ops is None:
             return None
-        runs, xzs = sp
-        kinds = list(runs[0].translate(_KIND_T))
-        vals = list(runs[0].translate(_VAL_T))
-        lens = list(runs[0].translate(_LEN_T))
-        for i in range(len(xzs)):
-            kinds.append(_XZERO)
-            vals.append(0)
-            lens.append(xzs[i])
-            run = runs[i + 1]
-            kinds += run.translate(_KIND_T)
-            vals += run.translate(_VAL_T)
-            lens += run.translate(_LEN_T)
+        kinds, vals, lens = ops
         starts = list(accumulate(lens, initial=0))
         if starts.pop() != REGISTERS:
             return None
@@ -599,12 +582,38 @@ def _zero_op(out: bytearray, n: int) -> None:
         out.append(n - 1)
 
 
-def _mirror_sparse_set(s: bytearray, index: int, count: int, max_bytes: int) -> int:
-    """hllSparseSet translated literally, on the whole value ``s`` (modified in place), for
-    sparse values that are not well formed: 0, 1, -1 (invalid) or PROMOTE."""
+class _Sds:
+    """An sds string as hllSparseSet sees it: ``buf[:end]`` is the value; the bytes past
+    ``end`` are the spare room, where a truncated opcode's missing byte may have been written
+    by an earlier update of the same command (C reads them back)."""
+
+    __slots__ = ("buf", "end")
+
+    def __init__(self, v):
+        self.buf = bytearray(v) + bytes(16)
+        self.end = len(v)
+
+    def room(self, n: int) -> None:
+        if len(self.buf) < self.end + n + 8:
+            self.buf += bytes(n + 16)
+
+    def value(self) -> bytes:
+        return bytes(self.buf[:self.end])
+
+    def c_view(self) -> bytes:
+        """What a C walk over the value reads (a truncated XZERO reads the next byte)."""
+        v = self.value()
+        return self.buf[:self.end + 1] if _split(v) is None else v
+
+
+def _mirror_sparse_set(st: _Sds, index: int, count: int, max_bytes: int) -> int:
+    """hllSparseSet translated literally (pointers, memmove, sdsIncrLen), for sparse values
+    that are not well formed: 0, 1, -1 (invalid) or PROMOTE."""
     if count > VAL_MAX_VALUE:
         return PROMOTE
-    end = len(s)
+    st.room(3)
+    s = st.buf
+    end = st.end
     p = HDR_SIZE
     first = 0
     prev = -1
@@ -617,7 +626,7 @@ def _mirror_sparse_set(s: bytearray, index: int, count: int, max_bytes: int) -> 
         elif b & 0x80:
             span = (b & 3) + 1
         else:
-            span = (((b & 0x3F) << 8) | _byte_at(s, p + 1)) + 1
+            span = (((b & 0x3F) << 8) | s[p + 1]) + 1
             oplen = 2
         if index <= first + span - 1:
             break
@@ -632,7 +641,7 @@ def _mirror_sparse_set(s: bytearray, index: int, count: int, max_bytes: int) -> 
     if is_zero:
         runlen = (b & 0x3F) + 1
     elif is_xzero:
-        runlen = (((b & 0x3F) << 8) | _byte_at(s, p + 1)) + 1
+        runlen = (((b & 0x3F) << 8) | s[p + 1]) + 1
     else:
         runlen = (b & 3) + 1
     updated = False
@@ -665,10 +674,12 @@ def _mirror_sparse_set(s: bytearray, index: int, count: int, max_bytes: int) -> 
         delta = len(seq) - oldlen
         if delta > 0 and end + delta > max_bytes:
             return PROMOTE
-        newlen = end + delta
-        s[p:p + oldlen] = seq
-        del s[newlen:]   # a truncated XZERO: what lands past the new length is not part of it
-        end = newlen
+        nxt = p + oldlen
+        if delta and nxt < end:
+            s[nxt + delta:end + delta] = s[nxt:end]      # memmove
+        end += delta                                      # sdsIncrLen
+        s[end] = 0
+        s[p:p + len(seq)] = seq                           # memcpy (may pass the end)
     p = prev if prev >= 0 else HDR_SIZE
     scan = 5
     while p < end and scan:
@@ -687,10 +698,13 @@ def _mirror_sparse_set(s: bytearray, index: int, count: int, max_bytes: int) -> 
                 total = (b & 3) + 1 + (b2 & 3) + 1
                 if total <= VAL_MAX_LEN:
                     s[p + 1] = _valset(v1, total)
-                    del s[p]
+                    s[p:end] = s[p + 1:end + 1]           # memmove(p, p+1, end-p)
                     end -= 1
+                    s[end] = 0                            # sdsIncrLen(-1)
                     continue
         p += 1
+    st.end = end
+    s[15] |= 0x80  # HLL_INVALIDATE_CACHE
     return 1
 
 
@@ -767,25 +781,25 @@ def add(v: bytes, hs: list, max_bytes: int):
                 return value, updated + 1 + more
             updated += r
         return v[:HDR_SIZE] + model.payload(), updated
-    s = bytearray(v)
+    st = _Sds(v)
     for i in range(n):
         h = hs[i]
         r = (h >> HLL_P) | q
         count = (r & -r).bit_length()
         index = h & P_MASK
-        r = _mirror_sparse_set(s, index, count, max_bytes)
+        r = _mirror_sparse_set(st, index, count, max_bytes)
         if r == PROMOTE:
-            raw, ok = sparse_to_raw(s)
+            raw, ok = sparse_to_raw(st.c_view())
             if not ok:
-                raise Corrupted(bytes(s), updated)
+                raise Corrupted(st.value(), updated)
             regs = raw_to_dense_regs(raw)
             dense_set(regs, index, count)
-            value, more = _dense_add(_promote_header(s), regs, hs, i + 1)
+            value, more = _dense_add(_promote_header(st.value()), regs, hs, i + 1)
             return value, updated + 1 + more
         if r < 0:
-            raise Corrupted(bytes(s), updated)
+            raise Corrupted(st.value(), updated)
         updated += r
-    return bytes(s), updated
+    return st.value(), updated
 
 
 def to_dense(v):
@@ -817,15 +831,18 @@ def merge_into(dest: bytes, maxregs, max_bytes: int, use_dense: bool) -> bytes:
         raw = raw_max(dense_to_raw(dest), maxregs)
         return invalidate(dest[:HDR_SIZE] + bytes(raw_to_dense_regs(raw)))
     model = Sparse.parse(dest)
-    if model is None:  # the sources were all validated; a destination is one of them
-        s = bytearray(dest)
+    if model is None:  # a destination that hllMerge accepts but that is not well formed
+        st = _Sds(dest)
         for j in range(REGISTERS):
             c = maxregs[j]
-            if c and _mirror_sparse_set(s, j, c, max_bytes) == PROMOTE:
-                raw, _ok = sparse_to_raw(s)
-                raw = raw_max(raw, maxregs)
-                return invalidate(_promote_header(s) + bytes(raw_to_dense_regs(raw)))
-        return invalidate(bytes(s))
+            if c and _mirror_sparse_set(st, j, c, max_bytes) == PROMOTE:
+                raw, ok = sparse_to_raw(st.c_view())
+                if not ok:
+                    continue  # hllSparseSet fails (-1): PFMERGE ignores it
+                both = raw_max(raw, maxregs)
+                raw = bytes(raw[:j]) + both[j:]
+                return invalidate(_promote_header(st.value()) + bytes(raw_to_dense_regs(raw)))
+        return invalidate(st.value())
     for j in range(REGISTERS):
         c = maxregs[j]
         if c and model.set(j, c, max_bytes) == PROMOTE:
@@ -874,11 +891,22 @@ def estimate(histo: list) -> int:
         z += histo[j]
         z *= 0.5
     z += m * _sigma(histo[0] / m)
+    if z == 0.0:
+        return 1 << 63   # every register above 51: C divides by zero (inf)
     e = ALPHA_INF * m * m / z
+    if e >= 9223372036854775807.5 or e != e:
+        # llroundl overflows to LLONG_MIN; (uint64_t) of that double is 2^63 (bit 63 set,
+        # which also leaves the cached value marked invalid)
+        return 1 << 63
     n = math.floor(e)   # llroundl: halves away from zero (e >= 0)
     if e - n >= 0.5:
         n += 1
     return int(n)
+
+
+def as_reply(card: int) -> int:
+    """addReplyLongLong of a uint64 cardinality."""
+    return card - (1 << 64) if card >= 1 << 63 else card
 
 
 def count(v):

@@ -139,10 +139,15 @@ class ClientPause:
         self.server.pause_type = PAUSE_OFF
         self.end = 0.0
         clients, self.clients = self.clients, {}
+        loop = self.server.loop
         for c in clients:
             p = c.protocol
             if p is not None and not c.closing:
-                p.resume()
+                # like processUnblockedClients: after the running command, in pause order
+                if loop is not None:
+                    loop.call_soon(p.resume)
+                else:
+                    p.resume()
 
     def holds(self, c, cmd) -> bool:
         """Does the pause hold back ``cmd`` from ``c``?  If so, ``c`` is recorded as paused

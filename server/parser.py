@@ -38,10 +38,63 @@ UNAUTH_MULTIBULK = 10
 UNAUTH_BULK = 16384
 
 _PROBE = b"*0\r\n"
-# hiredis allocates an aggregate's list as soon as it reads the header (``*3000000000`` means a
-# 24 GB list, and seconds to free it): reads that might hold a header of a million elements or
-# more go to the pure parser, which refuses or builds them as Redis does.
+# hiredis allocates an aggregate's list as soon as it reads the header: ``*3000000000`` means a
+# 24 GB list (lazily mapped) and seconds of CPU to free it.  hiredis can refuse counts above a
+# ``maxelements`` limit, but hiredis-py does not expose it: :func:`_maxelements_setter` sets it
+# through ctypes, after checking the struct layout on a scratch reader.  Without it, reads that
+# might hold a header of a million elements or more are handed to the pure parser instead.
 _BIG_AGGREGATE = re.compile(rb"[*~>%|][0-9]{7}").search
+
+
+def _maxelements_setter():
+    """A function that sets a hiredis Reader's ``maxelements`` to MAX_MULTIBULK, or None."""
+    try:
+        import ctypes
+
+        ptr = ctypes.sizeof(ctypes.c_void_p)
+        head = ctypes.sizeof(ctypes.c_ssize_t) + ptr   # PyObject_HEAD
+        base = (4 + 128 + ptr - 1) // ptr * ptr          # after int err; char errstr[128]
+        off_maxbuf = base + 3 * ptr                      # buf, pos, len, then maxbuf
+        off_maxelements = off_maxbuf + ptr
+
+        def reader_struct(r):
+            return ctypes.c_void_p.from_address(id(r) + head).value
+
+        r = hiredis.Reader()
+        addr = reader_struct(r)
+        for probe in (12345, 54321):
+            r.setmaxbuf(probe)
+            if ctypes.c_size_t.from_address(addr + off_maxbuf).value != probe:
+                return None
+        if ctypes.c_longlong.from_address(addr + off_maxelements).value != 2 ** 32 - 1:
+            return None
+
+        def limit(reader):
+            ctypes.c_longlong.from_address(reader_struct(reader) + off_maxelements).value = MAX_MULTIBULK
+            return reader
+
+        r = limit(hiredis.Reader())
+        r.feed(b"*%d\r\n" % (MAX_MULTIBULK + 1))
+        try:
+            r.gets()
+            return None
+        except hiredis.ProtocolError:
+            pass
+        r = limit(hiredis.Reader())
+        r.feed(b"*%d\r\n$1\r\nx\r\n" % MAX_MULTIBULK)
+        if r.gets() is not False:
+            return None
+        return limit
+    except Exception:  # noqa: BLE001 - any surprise: use the scanning guard instead
+        return None
+
+
+_limit_elements = _maxelements_setter()
+
+
+def _new_reader():
+    r = hiredis.Reader()
+    return r if _limit_elements is None else _limit_elements(r)
 _DIGITS = [len(str(i)) for i in range(10000)]
 
 
@@ -238,7 +291,7 @@ class RequestParser:
     __slots__ = ("reader", "raw", "pure", "max_bulk", "mbulk", "bulklen", "argv", "peak")
 
     def __init__(self, max_bulk: int = 512 * 1024 * 1024):
-        self.reader = hiredis.Reader()
+        self.reader = _new_reader()
         self.raw = bytearray()  # the pure parser's unparsed bytes
         self.pure = False       # the pure parser owns the stream (mid-frame or bytes pending)
         self.max_bulk = max_bulk
@@ -285,7 +338,7 @@ class RequestParser:
     def _hiredis_step(self, data, out):
         """Frames of ``data`` (which starts a frame with ``*``); returns what the pure parser
         must take over (empty if hiredis ended exactly at a frame boundary)."""
-        if _BIG_AGGREGATE(data) is not None:
+        if _limit_elements is None and _BIG_AGGREGATE(data) is not None:
             self.pure = True
             return data
         reader = self.reader
@@ -320,7 +373,7 @@ class RequestParser:
             pos += encoded_length(req)
         if clean and pos >= len(data):
             return b""
-        self.reader = hiredis.Reader()
+        self.reader = _new_reader()
         self.pure = True
         return memoryview(data)[pos:]
 

@@ -362,10 +362,11 @@ async def recover(srv) -> int:
     import asyncio
 
     d = srv.config["dir"]
-    fd = try_lock(d, SERVER_LOCK)
-    if fd is None:
-        raise SnapshotError("another Perdure server is using %s" % os.path.abspath(d))
-    srv.server_lock_fd = fd
+    if getattr(srv, "server_lock_fd", None) is None:  # (DEBUG RELOAD recovers again)
+        fd = try_lock(d, SERVER_LOCK)
+        if fd is None:
+            raise SnapshotError("another Perdure server is using %s" % os.path.abspath(d))
+        srv.server_lock_fd = fd
     backend = srv.backend
     t0 = time.monotonic()
     loop = asyncio.get_running_loop()

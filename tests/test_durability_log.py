@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+
 from perdure.server.durability import (
     CorruptLogError,
     FileLog,
@@ -394,7 +395,7 @@ def test_everysec_and_no_modes(tmp_path):
 
         backend = Wrapped(_open(tmp_path / "b"))
         gc = GroupCommitter(asyncio.get_running_loop(), backend, appendfsync="no")
-        for i in range(3):
+        for _i in range(3):
             gc.append(b"x")
             await gc.drain()
         assert gc.durable == 3 and backend.syncs == 0 and len(backend.appends) == 3

@@ -534,8 +534,18 @@ def test_unauthenticated_handoff_keeps_the_rest():
     assert p.feed(big[20000:], True) == [[b"SET", b"big", b"x" * 50000]]
 
 
-def test_huge_aggregate_headers_are_cheap():
+@pytest.mark.parametrize("limited", [True, False], ids=["hiredis-maxelements", "scan-guard"])
+def test_huge_aggregate_headers_are_cheap(monkeypatch, limited):
+    """hiredis would allocate (and later free, element by element) a list of the declared
+    size: with its maxelements set, or without it by the scanning guard, it never sees one."""
     import time
+
+    from perdure.server import parser as parser_mod
+
+    if limited:
+        assert parser_mod._limit_elements is not None  # the ctypes layout check passed here
+    else:
+        monkeypatch.setattr(parser_mod, "_limit_elements", None)
     t0 = time.monotonic()
     for data in (b"*2999999999\r\n", b"*1\r\n*2000000000\r\n", b"*1\r\n~2000000000\r\n"):
         p = RequestParser()

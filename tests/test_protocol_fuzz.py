@@ -27,7 +27,6 @@ import time
 
 import psutil
 import pytest
-import redis
 
 from .serverutil import PerdureProcess
 
@@ -249,7 +248,9 @@ def test_fuzzing_never_breaks_the_server(server):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
 
-    print("\nFUZZ", att.connections, len(latencies), statistics.median(latencies), max(latencies), (rss_peak - rss_start) // 1024 // 1024, "MB")
+    print("\nfuzz: %d attacker connections, %d probe rounds (median %.1f ms, max %.0f ms), RSS +%d MB"
+          % (att.connections, len(latencies), statistics.median(latencies) * 1e3,
+             max(latencies) * 1e3, (rss_peak - rss_start) >> 20))
     assert not att.errors, att.errors
     assert server.proc.poll() is None, "the server died: " + server.stderr()
     assert probe.ping() is True

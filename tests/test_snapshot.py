@@ -17,7 +17,7 @@ import redis
 from perdure.server.snapshot import list_snapshots
 
 from .serverutil import PerdureProcess
-from .test_rdb_oracle import build_dataset, run_cli, snapshot_of
+from .test_rdb_oracle import assert_states, build_dataset, run_cli, snapshot_of
 
 SEG = ["--log-segment-bytes", "1mb"]
 NO_AUTO = ["--snapshot-window", "", "--snapshot-log-bytes", "0"]
@@ -93,7 +93,7 @@ def test_bgsave_truncates_log_and_recovers(tmp_path):
         want = state(p)
         p.kill()
     with PerdureProcess(d, *SEG, *NO_AUTO) as p:
-        assert state(p) == want
+        assert_states(state(p), want)
         info = pinfo(p.client())
         assert info["snapshot_loaded"] == snaps[0].name
         assert info["snapshot_loaded_keys"] > 0
@@ -219,7 +219,7 @@ def test_cli_create_list_export_restore(tmp_path):
     res = run_cli("snapshot", "import", "--dir", tmp_path / "e", "--rdb", tmp_path / "out.rdb")
     assert res.returncode == 0, res.stderr
     with PerdureProcess(tmp_path / "e", *NO_AUTO) as p:
-        assert state(p) == want_now
+        assert_states(state(p), want_now)
     # import refuses a directory holding data without --force
     res = run_cli("snapshot", "import", "--dir", d, "--rdb", tmp_path / "out.rdb")
     assert res.returncode == 1 and "--force" in res.stderr
@@ -377,10 +377,59 @@ def test_kill9_during_log_truncation(tmp_path):
         for s in segs[:keep_from]:  # segments are unlinked oldest first
             os.unlink(os.path.join(d, "log", s))
         with PerdureProcess(d, *SEG, *NO_AUTO) as p:
-            assert state(p) == want_mid
+            assert_states(state(p), want_mid)
             p.client().set("after", keep_from)
             p.kill()
         with PerdureProcess(d, *SEG, *NO_AUTO) as p:
             assert int(p.client().get("after")) == keep_from
             assert raw(p.client(), "SAVE") == b"OK"
             assert len(segments(d)) == 1
+
+
+# ---- MIGRATE between two Perdure servers (TLS) ---------------------------------------------
+
+
+def test_migrate_between_perdure_servers(tmp_path):
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    with PerdureProcess(a_dir, *NO_AUTO) as a:
+        shutil.copytree(a_dir / "tls", b_dir / "tls")  # B serves A's certificates: A trusts it
+        with PerdureProcess(b_dir, *NO_AUTO) as b:
+            b.client().config_set("requirepass", "sekret")
+            ca, cb = a.client(), b.client(password="sekret")
+            ca.set("s", "v")
+            ca.pexpire("s", 100_000)
+            ca.rpush("l", *range(100))
+            ca.hset("h", mapping={"f": "1"})
+            ca.zadd("z", {"m": 1.5})
+            ca.set("keep", "x")
+            port = b.port
+            assert raw(ca, "MIGRATE", "127.0.0.1", port, "s", 0, 5000, "AUTH", "sekret") == b"OK"
+            assert ca.exists("s") == 0
+            assert cb.get("s") == b"v" and 90_000 < cb.pttl("s") <= 100_000
+            assert raw(ca, "MIGRATE", "127.0.0.1", port, "", 3, 5000, "AUTH2", "default", "sekret",
+                       "KEYS", "l", "h", "missing") == b"OK"
+            cb3 = b.client(db=3, password="sekret")
+            assert cb3.lrange("l", 0, -1) == [str(i).encode() for i in range(100)]
+            assert cb3.hgetall("h") == {b"f": b"1"}
+            assert ca.exists("l", "h") == 0
+            assert raw(ca, "MIGRATE", "127.0.0.1", port, "z", 0, 5000, "COPY", "AUTH", "sekret") == b"OK"
+            assert ca.zscore("z", "m") == 1.5 and cb.zscore("z", "m") == 1.5
+            with pytest.raises(redis.ResponseError, match="^Target instance replied with error: BUSYKEY "
+                                                          "Target key name already exists.$"):
+                raw(ca, "MIGRATE", "127.0.0.1", port, "z", 0, 5000, "AUTH", "sekret")
+            assert ca.exists("z") == 1
+            ca.zadd("z", {"n": 2})
+            assert raw(ca, "MIGRATE", "127.0.0.1", port, "z", 0, 5000, "REPLACE", "AUTH", "sekret") == b"OK"
+            assert cb.zrange("z", 0, -1) == [b"m", b"n"] and ca.exists("z") == 0
+            with pytest.raises(redis.ResponseError, match="^Target instance replied with error: WRONGPASS"):
+                raw(ca, "MIGRATE", "127.0.0.1", port, "keep", 0, 5000, "AUTH", "nope")
+            assert ca.get("keep") == b"x"  # an AUTH error fails the MIGRATE: the key stays here
+            # (the cached connection was authenticated before, so the RESTORE itself went through)
+            with pytest.raises(redis.ResponseError, match="^Target instance replied with error: BUSYKEY"):
+                raw(ca, "MIGRATE", "127.0.0.1", port, "keep", 0, 5000)
+            assert ca.get("keep") == b"x"
+        a.kill()
+    with PerdureProcess(a_dir, *NO_AUTO) as a:  # the DELs were logged
+        ca = a.client()
+        assert ca.exists("s", "l", "h", "z") == 0
+        assert ca.get("keep") == b"x"

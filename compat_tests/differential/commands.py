@@ -25,7 +25,7 @@ from .wire import show_args
 STRING_KEYS = (b"s1", b"s2", b"s3")
 HASH_KEYS = (b"h1", b"h2")
 LIST_KEYS = (b"l1", b"l2")
-SET_KEYS = (b"st1", b"st2", b"st3")
+SET_KEYS = (b"st1", b"st2")
 ZSET_KEYS = (b"z1", b"z2", b"z3")
 OTHER_KEYS = (b"x",)
 ALL_KEYS = STRING_KEYS + HASH_KEYS + LIST_KEYS + SET_KEYS + ZSET_KEYS + OTHER_KEYS
@@ -49,7 +49,9 @@ FLOATS = (b"0.5", b"-1.5", b"3.0", b"1e3", b"1e308", b"-1e308", b"1.797693134862
           b"inf", b"-inf", b"+inf", b"Infinity", b"nan", b"1e-320", b"0.1", b"5e-324", b"1e400",
           b"-0.0", b".5", b"1.")
 BADNUM = (b"", b"abc", b" 1", b"1 ", b"0x10", b"1.5.2", b"--1", b"1e", b"+", b"\x00", b"1_0")
-STRS = (b"a", b"b", b"abc", b"hello world", b"\x00\xff\x80", LONG, b"A" * 20, b"foobar")
+AT_LIMIT = b"y" * 64  # exactly the ziplist value limit: stays compact
+STRS = (b"a", b"b", b"abc", b"hello world", b"\x00\xff\x80", LONG, b"A" * 20, b"foobar",
+        b"e" * 44, b"e" * 45, AT_LIMIT, b"-1234567890123456789", b"12345678901234567890")
 VALUES = INTS + FLOATS + BADNUM + STRS
 
 SMALL_IDX = tuple(str(i).encode() for i in range(-4, 7))
@@ -57,19 +59,20 @@ EDGE_IDX = (b"10", b"-10", b"100", b"-100", b"2147483647", b"2147483648", b"-214
             b"9223372036854775807", b"-9223372036854775808", b"9223372036854775808", b"abc",
             b"1.5", b"", b"+1")
 
-FIELDS = (b"f1", b"f2", b"f3", b"f4", b"f5", b"", b"1", LONG)
+FIELDS = (b"f1", b"f2", b"f3", b"f4", b"f5", b"", b"1", LONG, AT_LIMIT)
 ELEMS = (b"a", b"b", b"c", b"d", b"1", b"2", b"", LONG, b"A")
 SET_MEMBERS = (b"1", b"2", b"3", b"-5", b"100", b"9223372036854775807", b"18446744073709551616",
                b"a", b"b", b"c", b"", b"01", LONG)
-ZMEMBERS = (b"a", b"b", b"c", b"d", b"e", b"1", b"", LONG, b"A")
+ZMEMBERS = (b"a", b"b", b"c", b"d", b"e", b"1", b"", LONG, b"A", AT_LIMIT)
 SCORES = (b"0", b"1", b"-1", b"1.5", b"2", b"-2.5", b"3", b"10", b"0.1", b"1e308", b"inf",
           b"-inf", b"+inf", b"nan", b"abc", b"9007199254740993", b"-0", b"1e-5", b"")
 SCORE_BOUNDS = (b"-inf", b"+inf", b"inf", b"0", b"1", b"(1", b"1.5", b"(1.5", b"-1", b"(-1",
                 b"2", b"(2", b"10", b"(inf", b"(-inf", b"nan", b"abc", b"((1", b"", b"3")
 LEX_BOUNDS = (b"-", b"+", b"[a", b"(a", b"[b", b"(c", b"[d", b"[", b"(", b"a", b"[A", b"(1",
               b"[\xff")
-TTLS_S = (b"1000", b"5000", b"100000", b"0", b"-1", b"-100", b"9223372036854775807",
-          b"9223372036854776", b"abc", b"1.5", b"")
+TTL_GOOD = (b"1000", b"5000", b"100000")
+TTL_BAD = (b"0", b"-1", b"-100", b"9223372036854775807", b"9223372036854776", b"abc", b"1.5", b"")
+TTLS_S = TTL_GOOD + TTL_BAD
 FUTURE_S = b"4102444800"  # 2100-01-01
 ABS_S = (FUTURE_S, b"4102444801", b"1", b"0", b"-1", b"9223372036854775807", b"abc")
 ABS_MS = (FUTURE_S + b"000", b"4102444800123", b"1", b"0", b"-5", b"9223372036854775807",
@@ -124,13 +127,19 @@ def C(*args, mode="exact", key=None) -> Cmd:
     return Cmd(tuple(a if isinstance(a, bytes) else str(a).encode() for a in args), mode, key)
 
 
+def rare(draw, odds: int) -> bool:
+    """True about once in ``odds`` draws.  Not ``== 0``: Hypothesis favours the simplest value
+    (0) far more than 1/odds, which would make the rare branch a common one."""
+    return draw(st.integers(0, odds - 1)) == odds // 2
+
+
 def pick(draw, seq):
     return draw(st.sampled_from(seq))
 
 
 def key(draw, own):
     """A key of the family's own type, or (1 in 8) any key."""
-    if draw(st.integers(0, 7)) == 0:
+    if rare(draw, 8):
         return pick(draw, ALL_KEYS)
     return pick(draw, own)
 
@@ -141,14 +150,30 @@ def keys(draw, own, lo=1, hi=3):
 
 def idx(draw):
     """An index/count: mostly small, sometimes an edge case."""
-    if draw(st.integers(0, 5)) == 0:
+    if rare(draw, 6):
         return pick(draw, EDGE_IDX)
     return pick(draw, SMALL_IDX)
 
 
 def small_count(draw):
     """A count for commands whose work is proportional to |count| (random members...)."""
-    return pick(draw, SMALL_IDX + (b"20", b"-20", b"abc", b"-9223372036854775808", b""))
+    return either(draw, SMALL_IDX + (b"20", b"-20"), (b"abc", b"-9223372036854775808", b""))
+
+
+def either(draw, good, bad, odds=6):
+    """Mostly a value from ``good``; one draw in ``odds`` from ``bad``."""
+    return pick(draw, bad) if rare(draw, odds) else pick(draw, good)
+
+
+def ttl(draw):
+    return either(draw, TTL_GOOD, TTL_BAD)
+
+
+def tail_of(draw, *choices):
+    """One of several argument tails (tuples); the last one (an invalid one) is drawn rarely."""
+    if rare(draw, 8):
+        return choices[-1]
+    return pick(draw, choices[:-1])
 
 
 def value(draw):
@@ -185,6 +210,17 @@ BF_TYPES = (b"u1", b"u8", b"i8", b"u16", b"i5", b"i64", b"u63", b"u64", b"i65", 
             b"U8")
 BF_OFFSETS = (b"0", b"1", b"7", b"8", b"13", b"100", b"#0", b"#1", b"#3", b"-1", b"abc",
               b"4294967296", b"#-1")
+
+
+def _set(draw):
+    """SET: mostly a valid option set in any order, sometimes a random option soup."""
+    k, v = key(draw, SK), value(draw)
+    if rare(draw, 4):
+        return C(b"SET", k, v, *options(draw, SET_OPTS))
+    exp = pick(draw, ((), (b"EX", ttl(draw)), (b"PX", either(draw, (b"1000000", b"5000000"), (b"0", b"-1", b"x"))),
+                      (b"EXAT", FUTURE_S), (b"PXAT", FUTURE_S + b"000"), (b"KEEPTTL",)))
+    groups = draw(st.permutations([exp, pick(draw, ((), (b"NX",), (b"XX",))), pick(draw, ((), (b"GET",)))]))
+    return C(b"SET", k, v, *[a for g in groups for a in g])
 
 
 def _bf_type(draw):
@@ -230,14 +266,14 @@ SETBIT_OFFSETS = (b"0", b"1", b"7", b"8", b"15", b"63", b"64", b"100", b"200", b
                   b"4294967296")
 
 STRING_GENS = (
-    lambda d: C(b"SET", key(d, SK), value(d), *options(d, SET_OPTS)),
+    _set,
     lambda d: C(b"SET", key(d, SK), value(d)),
     lambda d: C(b"GET", key(d, SK)),
     lambda d: C(b"GETSET", key(d, SK), value(d)),
     lambda d: C(b"GETDEL", key(d, SK)),
     lambda d: C(b"GETEX", key(d, SK), *options(d, GETEX_OPTS, 2)),
     lambda d: C(b"SETNX", key(d, SK), value(d)),
-    lambda d: C(b"SETEX", key(d, SK), pick(d, TTLS_S), value(d)),
+    lambda d: C(b"SETEX", key(d, SK), ttl(d), value(d)),
     lambda d: C(b"PSETEX", key(d, SK), pick(d, (b"1000000", b"0", b"-5", b"abc")), value(d)),
     lambda d: C(b"MSET", *[x for _ in range(d(st.integers(1, 3))) for x in (key(d, SK), value(d))]),
     lambda d: C(b"MSETNX", *[x for _ in range(d(st.integers(1, 3))) for x in (key(d, SK), value(d))]),
@@ -246,7 +282,7 @@ STRING_GENS = (
     lambda d: C(b"STRLEN", key(d, SK)),
     lambda d: C(pick(d, (b"GETRANGE", b"SUBSTR")), key(d, SK), idx(d), idx(d)),
     lambda d: C(b"SETRANGE", key(d, SK), pick(d, (b"0", b"1", b"3", b"10", b"100", b"-1", b"abc",
-                                                   b"536870912", b"536870911")),
+                                                   b"536870912")),
                 pick(d, (b"", b"x", b"hello") + STRS[:3])),
     lambda d: C(pick(d, (b"INCR", b"DECR")), key(d, SK)),
     lambda d: C(pick(d, (b"INCRBY", b"DECRBY")), key(d, SK), pick(d, INTS + BADNUM[:4] + (b"1.5",))),
@@ -275,10 +311,12 @@ def _copy(draw):
 
 
 def _scan(draw):
-    extra = options(draw, (opt(b"MATCH", PATTERNS), opt(b"COUNT", (b"1", b"2", b"10", b"1000", b"0", b"-1", b"x")),
+    extra = options(draw, (opt(b"MATCH", PATTERNS),
+                           lambda d: [b"COUNT", either(d, (b"1", b"2", b"10", b"1000"), (b"0", b"-1", b"x"))],
                            opt(b"TYPE", (b"string", b"hash", b"list", b"set", b"zset", b"stream", b"nosuch",
                                          b"STRING"))), 3)
-    return C(b"SCAN", pick(draw, (b"0", b"0", b"0", b"abc", b"-1", b"18446744073709551616")), *extra, mode="scan")
+    cursor = either(draw, (b"0",), (b"abc", b" 0", b"18446744073709551616"))
+    return C(b"SCAN", cursor, *extra, mode="scan")
 
 
 SORT_OPTS = (
@@ -309,7 +347,7 @@ KEY_GENS = (
     lambda d: C(pick(d, (b"RENAME", b"RENAMENX")), key(d, AK), key(d, AK)),
     _copy,
     lambda d: C(b"MOVE", key(d, AK), pick(d, (b"1", b"0", b"16", b"abc"))),
-    lambda d: C(b"EXPIRE", key(d, AK), pick(d, TTLS_S)),
+    lambda d: C(b"EXPIRE", key(d, AK), either(d, TTL_GOOD + (b"0", b"-1"), TTL_BAD, 3)),
     lambda d: C(b"PEXPIRE", key(d, AK), pick(d, (b"1000000", b"100000000", b"0", b"-1", b"abc",
                                                  b"9223372036854775807"))),
     lambda d: C(b"EXPIREAT", key(d, AK), pick(d, ABS_S)),
@@ -348,8 +386,8 @@ def _hscan(draw):
 
 def _hrandfield(draw):
     k = key(draw, HK)
-    tail = pick(draw, ((), (small_count(draw),), (small_count(draw), b"WITHVALUES"),
-                       (small_count(draw), b"BAD")))
+    n = small_count(draw)
+    tail = tail_of(draw, (), (n,), (n, b"WITHVALUES"), (n, b"BAD"))
     return C(b"HRANDFIELD", k, *tail, mode="random", key=k)
 
 
@@ -384,9 +422,11 @@ SIDES = (b"LEFT", b"RIGHT", b"left", b"UP")
 
 
 def _lpos(draw):
-    extra = options(draw, (opt(b"RANK", (b"1", b"2", b"-1", b"-2", b"0", b"x", b"-9223372036854775808")),
-                           opt(b"COUNT", (b"0", b"1", b"2", b"-1", b"x")),
-                           opt(b"MAXLEN", (b"0", b"1", b"3", b"-1", b"x")), tok("BAD")), 3)
+    extra = options(draw, (lambda d: [b"RANK", either(d, (b"1", b"2", b"-1", b"-2"), (b"0", b"x", b"-9223372036854775808"))],
+                           lambda d: [b"COUNT", either(d, (b"0", b"1", b"2"), (b"-1", b"x"))],
+                           lambda d: [b"MAXLEN", either(d, (b"0", b"1", b"3"), (b"-1", b"x"))]), 3)
+    if rare(draw, 10):
+        extra.append(b"BAD")
     return C(b"LPOS", key(draw, LK), pick(draw, ELEMS), *extra)
 
 
@@ -423,6 +463,11 @@ def _members(draw, lo=1, hi=3):
     return [pick(draw, SET_MEMBERS) for _ in range(draw(st.integers(lo, hi)))]
 
 
+def _random_set(draw, name, mode):
+    k = key(draw, TK)
+    return C(name, k, *pick(draw, ((), (small_count(draw),))), mode=mode, key=k)
+
+
 def _sscan(draw):
     extra = options(draw, (opt(b"MATCH", (b"*", b"1*", b"*0*", b"[a-c]", b"x*")),
                            opt(b"COUNT", (b"1", b"2", b"100", b"0", b"x"))), 2)
@@ -432,6 +477,7 @@ def _sscan(draw):
 
 SET_GENS = (
     lambda d: C(b"SADD", key(d, TK), *_members(d, 1, 4)),
+    lambda d: C(b"SADD", key(d, TK), *_members(d, 1, 4)),
     lambda d: C(b"SREM", key(d, TK), *_members(d)),
     lambda d: C(b"SCARD", key(d, TK)),
     lambda d: C(b"SISMEMBER", key(d, TK), pick(d, SET_MEMBERS)),
@@ -440,8 +486,8 @@ SET_GENS = (
     lambda d: C(b"SMOVE", key(d, TK), key(d, TK), pick(d, SET_MEMBERS)),
     lambda d: C(pick(d, (b"SINTER", b"SUNION", b"SDIFF")), *keys(d, TK), mode="sort"),
     lambda d: C(pick(d, (b"SINTERSTORE", b"SUNIONSTORE", b"SDIFFSTORE")), key(d, TK), *keys(d, TK)),
-    lambda d: (lambda k: C(b"SPOP", k, *pick(d, ((), (small_count(d),))), mode="spop", key=k))(key(d, TK)),
-    lambda d: (lambda k: C(b"SRANDMEMBER", k, *pick(d, ((), (small_count(d),))), mode="random", key=k))(key(d, TK)),
+    lambda d: _random_set(d, b"SPOP", "spop"),
+    lambda d: _random_set(d, b"SRANDMEMBER", "random"),
     _sscan,
 )
 
@@ -458,17 +504,25 @@ def _zadd(draw):
 
 
 def _zrange(draw):
+    """ZRANGE: mostly a consistent form (by index / BYSCORE / BYLEX with matching bounds)."""
     k = key(draw, ZK)
+    if rare(draw, 5):
+        lo, hi = pick(draw, SMALL_IDX + SCORE_BOUNDS + LEX_BOUNDS), pick(draw, SMALL_IDX + SCORE_BOUNDS + LEX_BOUNDS)
+        extra = options(draw, (tok("BYSCORE"), tok("BYLEX"), tok("REV"), tok("WITHSCORES"),
+                               lambda d: [b"LIMIT", idx(d), idx(d)], tok("BAD")), 3)
+        return C(b"ZRANGE", k, lo, hi, *extra)
     kind = draw(st.integers(0, 2))
+    rev = pick(draw, ((), (b"REV",)))
+    limit = () if kind == 0 else pick(draw, ((), (b"LIMIT", idx(draw), idx(draw))))
     if kind == 0:
-        lo, hi = idx(draw), idx(draw)
+        lo, hi, by = idx(draw), idx(draw), ()
     elif kind == 1:
-        lo, hi = pick(draw, SCORE_BOUNDS), pick(draw, SCORE_BOUNDS)
+        lo, hi, by = pick(draw, SCORE_BOUNDS[:14]), pick(draw, SCORE_BOUNDS[:14]), (b"BYSCORE",)
     else:
-        lo, hi = pick(draw, LEX_BOUNDS), pick(draw, LEX_BOUNDS)
-    extra = options(draw, (tok("BYSCORE"), tok("BYLEX"), tok("REV"), tok("WITHSCORES"),
-                           lambda d: [b"LIMIT", idx(d), idx(d)], tok("BAD")), 3)
-    return C(b"ZRANGE", k, lo, hi, *extra)
+        lo, hi, by = pick(draw, LEX_BOUNDS[:9]), pick(draw, LEX_BOUNDS[:9]), (b"BYLEX",)
+    withscores = () if kind == 2 else pick(draw, ((), (b"WITHSCORES",)))
+    groups = draw(st.permutations([by, rev, limit, withscores]))
+    return C(b"ZRANGE", k, lo, hi, *[a for g in groups for a in g])
 
 
 def _zrangestore(draw):
@@ -499,7 +553,8 @@ def _zsetop(draw):
 
 def _zrandmember(draw):
     k = key(draw, ZK)
-    tail = pick(draw, ((), (small_count(draw),), (small_count(draw), b"WITHSCORES"), (small_count(draw), b"BAD")))
+    n = small_count(draw)
+    tail = tail_of(draw, (), (n,), (n, b"WITHSCORES"), (n, b"BAD"))
     return C(b"ZRANDMEMBER", k, *tail, mode="random", key=k)
 
 
@@ -564,47 +619,45 @@ NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan")
 # --------------------------------------------------------------------------- strategies
 
 
-def _mutate_arity(draw, cmd: Cmd) -> Cmd:
-    """About 1 in 20: drop the last argument or append a junk one."""
-    roll = draw(st.integers(0, 39))
-    if roll == 0 and len(cmd.args) > 1:
+def _mutate_arity(draw, cmd: Cmd, odds: int = 40) -> Cmd:
+    """About 2 in ``odds``: drop the last argument or append a junk one."""
+    roll = draw(st.integers(0, odds - 1))
+    if roll == odds // 2 and len(cmd.args) > 1:
         return Cmd(cmd.args[:-1], cmd.mode, cmd.key)
-    if roll == 1:
+    if roll == odds // 2 + 1:
         return Cmd(cmd.args + (pick(draw, (b"x", b"1", b"s1")),), cmd.mode, cmd.key)
     return cmd
 
 
 @st.composite
-def command(draw, families=None, in_multi=False, deterministic=False):
+def command(draw, families=None, in_multi=False, deterministic=False, stray_tx=False):
     """Any command of the given families (all by default).
 
     ``in_multi``: to be queued inside MULTI (adds the blocking commands, which never block
     there); ``in_multi`` or ``deterministic``: no command whose reply is random (those are
-    replaced by an EXISTS of their keys), since these replies are compared as they are.
+    replaced by an EXISTS of their keys), since these replies are compared as they are;
+    ``stray_tx``: sometimes EXEC/DISCARD/WATCH/UNWATCH outside MULTI.
     """
+    if stray_tx and rare(draw, 15):
+        return pick(draw, TX_GENS)(draw)
     fams = families or tuple(FAMILIES)
     fam = pick(draw, fams)
     gens = FAMILIES[fam]
     if in_multi:
         extra = {"lists": LIST_TX_GENS, "zsets": ZSET_TX_GENS}.get(fam, ())
         gens = gens + extra
-    if fam == "keys" and draw(st.integers(0, 19)) == 0:
+    if fam == "keys" and rare(draw, 20):
         gens = RARE_KEY_GENS
     cmd = pick(draw, gens)(draw)
     if (in_multi or deterministic) and cmd.mode in NONDETERMINISTIC_MODES:
         # Inside MULTI, replies are compared element-wise only: swap to a deterministic read.
         cmd = C(b"EXISTS", *(cmd.touched() or (b"x",)))
-    return _mutate_arity(draw, cmd)
+    return _mutate_arity(draw, cmd, 120 if in_multi else 40)
 
 
 @st.composite
 def tx_command(draw):
     """A command queued inside MULTI: mostly regular ones, sometimes a transaction misuse."""
-    if draw(st.integers(0, 24)) == 0:
+    if rare(draw, 25):
         return pick(draw, (C(b"MULTI"), C(b"WATCH", b"s1"), C(b"NOSUCHCOMMAND", b"a"), C(b"GET")))
     return draw(command(in_multi=True))
-
-
-@st.composite
-def stray_tx_command(draw):
-    return pick(draw, TX_GENS)(draw)

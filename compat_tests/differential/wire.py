@@ -164,15 +164,23 @@ class Conn:
             reply = parse(self.raw.cmd("HELLO", "3"))
             assert reply[0] == "%", f"HELLO 3 on {name}: {show(reply)}"
 
+    def _recv(self, what):
+        try:
+            return parse(self.raw.recv_reply())
+        except AssertionError as exc:  # RawConnection's messages hold everything received
+            text = str(exc)
+            raise AssertionError(f"{self.name}: no reply to {what}: {text[:300]}"
+                                 f"{'...' if len(text) > 300 else ''}") from None
+
     def run(self, args):
         self.raw.send(resp_encode(*args))
-        return parse(self.raw.recv_reply())
+        return self._recv(show_args(args))
 
     def pipeline(self, commands):
         if not commands:
             return []
         self.raw.send(b"".join(resp_encode(*a) for a in commands))
-        return [parse(self.raw.recv_reply()) for _ in commands]
+        return [self._recv(show_args(a)) for a in commands]
 
     def close(self):
         self.raw.close()

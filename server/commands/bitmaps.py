@@ -94,6 +94,8 @@ def setbit(c, argv):
             if old != on:
                 new = (cur & ~(1 << shift)) | (on << shift)
                 db.data[key] = _raw(b"".join((v[:byte], new.to_bytes(1, "big"), v[byte + 1:])))
+            elif len(v) == 1:
+                db.data[key] = _raw(v)  # a 1-byte value is CPython's shared object: store the copy
             else:
                 _raw(v)
         else:

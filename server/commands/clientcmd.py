@@ -7,11 +7,11 @@ describe Perdure's own buffers (``qbuf`` = bytes of requests received but not ru
 reply bytes not yet handed to the socket, ``oll`` = replies held for durability, ``omem`` =
 held replies plus the socket's write buffer).
 
-Client tracking (``CLIENT TRACKING``) is not implemented yet: ``c.tracking`` stays None, which
-``GETREDIR`` / ``CACHING`` / ``TRACKINGINFO`` report as tracking off.  A tracking module sets
-``c.tracking`` to an object with ``redirect`` (int), ``bcast``, ``optin``, ``optout``,
-``caching``, ``noloop``, ``broken_redirect`` (bools) and ``prefixes`` (iterable of bytes), and
-registers ``TRACKING`` in :data:`SUBCOMMANDS`.
+``CLIENT TRACKING`` itself lives in :mod:`perdure.server.tracking`, which registers it in
+:data:`SUBCOMMANDS` and sets ``c.tracking`` (None when off) to an object with ``redirect``
+(int), ``bcast``, ``optin``, ``optout``, ``caching``, ``noloop``, ``broken_redirect`` (bools)
+and ``prefixes`` (iterable of bytes): what ``GETREDIR`` / ``CACHING`` / ``TRACKINGINFO`` and
+the ``t``/``R``/``B`` flags read here.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 
 from .. import errors, resp
+from ..app import Server
 from ..args import to_int
 from ..errors import RedisError
-from ..app import Server
 from ..limits import PAUSE_ALL, PAUSE_WRITE, close_asap, cron_output_limits
 from ..registry import command
 

@@ -105,3 +105,269 @@ def restore(c, argv):
     srv.propagate(db, out)
     return resp.OK
 
+
+
+# ---- MIGRATE ---------------------------------------------------------------------------------
+
+_SOCKETS: dict = {}  # "host:port" -> [ssl socket, last dbid, last use (monotonic)]
+_SOCKET_TTL = 10.0  # MIGRATE_SOCKET_CACHE_TTL
+_KEYS_NOT_EMPTY = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+
+
+def _migrate_keys(argv) -> list:
+    """migrateGetKeys: argv[3], or everything after KEYS when argv[3] is empty."""
+    if len(argv) > 6 and not argv[3]:
+        for i in range(6, len(argv)):
+            if argv[i].lower() == b"keys":
+                return argv[i + 1:]
+    return argv[3:4]
+
+
+def _tls_context(srv):
+    """Client context for the target: trusts our CA (tls-ca-cert-file, or the development CA),
+    presents the development client certificate (or the server's own, as Redis does)."""
+    import os
+
+    from .. import tls
+
+    cfg = srv.config
+    d = os.path.abspath(cfg["dir"])
+    ca = cfg["tls-ca-cert-file"] or os.path.join(d, "tls", "ca.crt")
+    if cfg["tls-cert-file"]:
+        cert, key = cfg["tls-cert-file"], cfg["tls-key-file"]
+    else:
+        cert, key = os.path.join(d, "tls", "client.crt"), os.path.join(d, "tls", "client.key")
+        if not os.path.exists(cert):
+            cert = key = None
+    return tls.make_client_context(ca, cert, key)
+
+
+def _migrate_socket(srv, host: bytes, port: bytes, timeout: float):
+    """migrateGetSocket: a cached TLS connection to host:port, or a new one (None on failure)."""
+    import socket
+
+    name = host + b":" + port
+    cs = _SOCKETS.get(name)
+    if cs is not None:
+        cs[2] = time.monotonic()
+        return cs
+    try:
+        h = host.decode()
+        try:
+            sock = socket.create_connection((h, int(port)), timeout=timeout)
+        except (ConnectionRefusedError, ConnectionResetError):
+            # Redis's non-blocking connect "succeeds" here and the first write fails
+            raise _IOErr(True, False)
+        try:
+            sock = _tls_context(srv).wrap_socket(sock, server_hostname=h)
+        except BaseException:
+            sock.close()
+            raise
+        sock.settimeout(timeout)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    cs = _SOCKETS[name] = [sock, -1, time.monotonic()]
+    return cs
+
+
+def _close_socket(host: bytes, port: bytes) -> None:
+    cs = _SOCKETS.pop(host + b":" + port, None)
+    if cs is not None:
+        try:
+            cs[0].close()
+        except OSError:
+            pass
+
+
+def close_idle_sockets(srv) -> None:
+    """Cron hook (migrateCloseTimedoutSockets): drop connections unused for 10 seconds."""
+    if not _SOCKETS:
+        return
+    now = time.monotonic()
+    for name in [n for n, cs in _SOCKETS.items() if now - cs[2] > _SOCKET_TTL]:
+        try:
+            _SOCKETS.pop(name)[0].close()
+        except OSError:
+            pass
+
+
+class _IOErr(Exception):
+    def __init__(self, writing: bool, timed_out: bool):
+        self.writing = writing
+        self.timed_out = timed_out
+
+
+def _bulk(b: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
+@command("migrate", -6, "write random", "@keyspace @dangerous", keys=(3, 3, 1), getkeys=_migrate_keys)
+def migrate(c, argv):
+    "MIGRATE host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password] [KEYS key [key ...]]"
+    copy = replace = False
+    username = password = None
+    first_key, num_keys = 3, 1
+    n = len(argv)
+    j = 6
+    while j < n:
+        opt = argv[j].lower()
+        more = n - 1 - j
+        if opt == b"copy":
+            copy = True
+        elif opt == b"replace":
+            replace = True
+        elif opt == b"auth":
+            if not more:
+                raise RedisError(errors.SYNTAX)
+            j += 1
+            password = argv[j]
+        elif opt == b"auth2":
+            if more < 2:
+                raise RedisError(errors.SYNTAX)
+            username, password = argv[j + 1], argv[j + 2]
+            j += 2
+        elif opt == b"keys":
+            if argv[3]:
+                raise RedisError(_KEYS_NOT_EMPTY)
+            first_key = j + 1
+            num_keys = n - j - 1
+            break
+        else:
+            raise RedisError(errors.SYNTAX)
+        j += 1
+    timeout = _ll(argv[5])
+    dbid = _ll(argv[4])
+    if timeout <= 0:
+        timeout = 1000
+    db = c.db
+    found = []
+    for k in argv[first_key:first_key + num_keys]:
+        v = db.lookup_read(k)
+        if v is not None:
+            found.append((k, v))
+    if not found:
+        return resp.Simple(b"NOKEY")
+    srv = c.server
+    host, port = argv[1], argv[2]
+    limits = _limits(c)
+    may_retry = True
+    while True:
+        try:
+            cs = _migrate_socket(srv, host, port, timeout / 1000)
+        except _IOErr as e:
+            if may_retry:
+                may_retry = False
+                continue
+            raise RedisError("IOERR error or timeout %s to target instance" % ("writing" if e.writing else "reading"))
+        if cs is None:
+            raise RedisError("IOERR error or timeout connecting to the client")
+        sock = cs[0]
+        out = []
+        if password is not None:
+            if username is not None:
+                out.append(b"*3\r\n$4\r\nAUTH\r\n" + _bulk(username) + _bulk(password))
+            else:
+                out.append(b"*2\r\n$4\r\nAUTH\r\n" + _bulk(password))
+        select = cs[1] != dbid
+        if select:
+            out.append(b"*2\r\n$6\r\nSELECT\r\n" + _bulk(b"%d" % dbid))
+        now = int(time.time() * 1000)
+        sent = []
+        for k, v in found:
+            ttl = 0
+            when = db.expires.get(k) if db.expires else None
+            if when is not None:
+                ttl = when - now
+                if ttl < 0:
+                    continue
+                if ttl < 1:
+                    ttl = 1
+            sent.append(k)
+            out.append(b"*%d\r\n$7\r\nRESTORE\r\n" % (5 if replace else 4) + _bulk(k) + _bulk(b"%d" % ttl)
+                       + _bulk(dump_payload(v, limits)) + (b"$7\r\nREPLACE\r\n" if replace else b""))
+        nreplies = (password is not None) + select + len(sent)
+        replies = []
+        try:
+            _exchange(sock, b"".join(out), nreplies, replies)
+            io_err = None
+        except _IOErr as e:
+            io_err = e
+        pre = (password is not None) + select
+        if io_err is not None and len(replies) <= pre:
+            # nothing acknowledged: the connection failed before any RESTORE reply
+            _close_socket(host, port)
+            if may_retry and not io_err.timed_out:
+                may_retry = False
+                continue
+            raise RedisError("IOERR error or timeout %s to target instance"
+                             % ("writing" if io_err.writing else "reading"))
+        break
+    auth_r = replies[0] if password is not None else None
+    sel_r = replies[pre - 1] if select else None
+    error = None
+    deleted = []
+    for k, r in zip(sent, replies[pre:]):
+        bad = auth_r if _is_err(auth_r) else sel_r if _is_err(sel_r) else r if _is_err(r) else None
+        if bad is not None:
+            if error is None:
+                cs[1] = -1
+                error = "Target instance replied with error: %s" % bad
+        elif not copy:
+            db.delete(k)
+            db.changed(k, b"del", "g")
+            deleted.append(k)
+    if deleted:
+        srv.propagate(db, [b"DEL", *deleted])
+    if io_err is not None:
+        _close_socket(host, port)
+        if error is None:
+            raise RedisError("IOERR error or timeout reading to target instance")
+    if error is not None:
+        raise RedisError(error)
+    cs[1] = dbid
+    return resp.OK
+
+
+def _is_err(r) -> bool:
+    import hiredis
+
+    return isinstance(r, hiredis.ReplyError)
+
+
+def _exchange(sock, data: bytes, nreplies: int, replies: list) -> None:
+    """Send ``data``; read ``nreplies`` replies into ``replies`` (raises _IOErr)."""
+    import socket
+
+    import hiredis
+
+    try:
+        sock.sendall(data)
+    except socket.timeout:
+        raise _IOErr(True, True)
+    except OSError:
+        raise _IOErr(True, False)
+    reader = hiredis.Reader()
+    try:
+        while len(replies) < nreplies:
+            r = reader.gets()
+            if r is False:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise _IOErr(False, False)
+                reader.feed(chunk)
+                continue
+            replies.append(r)
+    except socket.timeout:
+        raise _IOErr(False, True)
+    except (OSError, hiredis.ProtocolError):
+        raise _IOErr(False, False)
+
+
+def _register_cron():
+    from ..app import Server
+
+    if close_idle_sockets not in Server.cron_hooks:
+        Server.cron_hooks.append(close_idle_sockets)
+
+
+_register_cron()

@@ -209,9 +209,10 @@ def _cmp_desc(a, b) -> int:
 
 
 def pqsort(arr: list, cmp, lrange: int, rrange: int) -> None:
-    """Redis's pqsort.c (NetBSD's qsort that only sorts the partitions overlapping positions
-    ``lrange..rrange``), element for element, so that members at equal distances come out
-    in Redis's order when COUNT keeps only part of the results."""
+    """Redis's pqsort.c (NetBSD's qsort, without its switch to insertion sort, that only sorts
+    the partitions overlapping positions ``lrange..rrange``), element for element, so that
+    members at equal distances come out in Redis's order when COUNT keeps only part of the
+    results."""
     _pqsort(arr, 0, len(arr), cmp, lrange, rrange)
 
 
@@ -230,69 +231,66 @@ def _insertion(A, a, n, cmp):
 
 
 def _pqsort(A, a, n, cmp, L, R):
+    # The C code recurses into the left part and loops on the right one; the parts are
+    # disjoint, so an explicit stack (no recursion limit) leaves the same arrangement.
+    todo = []
     while True:
         if n < 7:
             _insertion(A, a, n, cmp)
-            return
-        swap_cnt = False
-        pm = a + n // 2
-        if n > 7:
-            pl = a
-            pn = a + n - 1
-            if n > 40:
-                d = n // 8
-                pl = _med3(A, pl, pl + d, pl + 2 * d, cmp)
-                pm = _med3(A, pm - d, pm, pm + d, cmp)
-                pn = _med3(A, pn - 2 * d, pn - d, pn, cmp)
-            pm = _med3(A, pl, pm, pn, cmp)
-        A[a], A[pm] = A[pm], A[a]
-        pa = pb = a + 1
-        pc = pd = a + n - 1
-        while True:
-            while pb <= pc:
-                r = cmp(A[pb], A[a])
-                if r > 0:
+        else:
+            pm = a + n // 2
+            if n > 7:
+                pl = a
+                pn = a + n - 1
+                if n > 40:
+                    d = n // 8
+                    pl = _med3(A, pl, pl + d, pl + 2 * d, cmp)
+                    pm = _med3(A, pm - d, pm, pm + d, cmp)
+                    pn = _med3(A, pn - 2 * d, pn - d, pn, cmp)
+                pm = _med3(A, pl, pm, pn, cmp)
+            A[a], A[pm] = A[pm], A[a]
+            pa = pb = a + 1
+            pc = pd = a + n - 1
+            while True:
+                while pb <= pc:
+                    r = cmp(A[pb], A[a])
+                    if r > 0:
+                        break
+                    if r == 0:
+                        A[pa], A[pb] = A[pb], A[pa]
+                        pa += 1
+                    pb += 1
+                while pb <= pc:
+                    r = cmp(A[pc], A[a])
+                    if r < 0:
+                        break
+                    if r == 0:
+                        A[pc], A[pd] = A[pd], A[pc]
+                        pd -= 1
+                    pc -= 1
+                if pb > pc:
                     break
-                if r == 0:
-                    swap_cnt = True
-                    A[pa], A[pb] = A[pb], A[pa]
-                    pa += 1
+                A[pb], A[pc] = A[pc], A[pb]
                 pb += 1
-            while pb <= pc:
-                r = cmp(A[pc], A[a])
-                if r < 0:
-                    break
-                if r == 0:
-                    swap_cnt = True
-                    A[pc], A[pd] = A[pd], A[pc]
-                    pd -= 1
                 pc -= 1
-            if pb > pc:
-                break
-            A[pb], A[pc] = A[pc], A[pb]
-            swap_cnt = True
-            pb += 1
-            pc -= 1
-        if not swap_cnt:
-            _insertion(A, a, n, cmp)
+            pn = a + n
+            r = min(pa - a, pb - pa)
+            for i in range(r):
+                A[a + i], A[pb - r + i] = A[pb - r + i], A[a + i]
+            r = min(pd - pc, pn - pd - 1)
+            for i in range(r):
+                A[pb + i], A[pn - r + i] = A[pn - r + i], A[pb + i]
+            r = pb - pa
+            if r > 1 and not ((L < a and R < a) or (L >= a + r and R >= a + r)):
+                todo.append((a, r))
+            r = pd - pc
+            if r > 1:
+                a2 = pn - r
+                if not ((L < a2 and R < a2) or (L >= a2 + r and R >= a2 + r)):
+                    todo.append((a2, r))
+        if not todo:
             return
-        pn = a + n
-        r = min(pa - a, pb - pa)
-        for i in range(r):
-            A[a + i], A[pb - r + i] = A[pb - r + i], A[a + i]
-        r = min(pd - pc, pn - pd - 1)
-        for i in range(r):
-            A[pb + i], A[pn - r + i] = A[pn - r + i], A[pb + i]
-        r = pb - pa
-        if r > 1 and not ((L < a and R < a) or (L >= a + r and R >= a + r)):
-            _pqsort(A, a, r, cmp, L, R)
-        r = pd - pc
-        if r <= 1:
-            return
-        a = pn - r
-        n = r
-        if (L < a and R < a) or (L >= a + n and R >= a + n):
-            return
+        a, n = todo.pop()
 
 
 def georadius_generic(c, argv, src: int, flags: int):
@@ -396,6 +394,9 @@ def georadius_generic(c, argv, src: int, flags: int):
     returned = len(found) if not count or len(found) < count else count
     if sort:
         if returned == len(found):   # qsort: glibc's is a (stable) merge sort
+            found.sort(key=_dist_key, reverse=sort == 2)
+        elif len({p[0] for p in found}) == len(found):
+            # no two distances equal: the first ``returned`` are the same whatever the sort
             found.sort(key=_dist_key, reverse=sort == 2)
         else:
             pqsort(found, _cmp_asc if sort == 1 else _cmp_desc, 0, returned - 1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from .. import errors, hll, resp
 from ..errors import RedisError
 from ..registry import command
+from .keys import mark_string_encoding
 
 INVALID_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
 INVALIDOBJ = "INVALIDOBJ Corrupted HLL object detected"
@@ -31,6 +32,12 @@ def _check(v):
     if not hll.is_valid(v):
         raise RedisError(INVALID_HLL)
     return v
+
+
+def _raw(v: bytes) -> bytes:
+    """HLL strings are created and modified in place as sds strings: OBJECT ENCODING says
+    ``raw`` even for an 18-byte sparse value."""
+    return mark_string_encoding(v) if len(v) <= 44 else v
 
 
 def _max_bytes(c) -> int:
@@ -56,14 +63,14 @@ def pfadd(c, argv):
             # Redis keeps what the elements before the bad one changed, without signalling it;
             # Perdure keeps the same value and logs it so that a replay reaches the same bytes.
             if e.value != db.lookup_write(key):
-                db.set(key, e.value, keepttl=True)
+                db.set(key, _raw(e.value), keepttl=True)
                 db.changed(key)
                 c.server.propagate(db, [b"SET", key, e.value, b"KEEPTTL"])
             raise RedisError(INVALIDOBJ) from None
         updated += n
     if not updated:
         return 0
-    v = hll.invalidate(v)
+    v = _raw(hll.invalidate(v))
     if created:
         db.add(key, v)
     else:
@@ -88,7 +95,7 @@ def pfcount(c, argv):
             maxregs = raw if maxregs is None else hll.raw_max(maxregs, raw)
         if maxregs is None:
             maxregs = hll.ZERO_RAW
-        return hll.estimate(hll.raw_histogram(maxregs))
+        return hll.as_reply(hll.estimate(hll.raw_histogram(maxregs)))
     key = argv[1]
     v = db.lookup_read(key)
     if v is None:
@@ -99,10 +106,10 @@ def pfcount(c, argv):
     card = hll.count(v)
     if card is None:
         raise RedisError(INVALIDOBJ)
-    db.set(key, hll.with_cache(v, card), keepttl=True)
+    db.set(key, _raw(hll.with_cache(v, card)), keepttl=True)
     db.changed(key)  # signalModifiedKey (no keyspace event), dirty++
     c.server.propagate(db, [b"PFCOUNT", key])
-    return card
+    return hll.as_reply(card)
 
 
 @command("pfmerge", -2, "write denyoom", "@hyperloglog", keys=(1, -1, 1))
@@ -126,7 +133,8 @@ def pfmerge(c, argv):
     v = db.lookup_write(dest)
     created = v is None
     try:
-        nv = hll.merge_into(hll.empty_hll() if created else v, maxregs, _max_bytes(c), use_dense)
+        nv = _raw(hll.merge_into(hll.empty_hll() if created else v, maxregs, _max_bytes(c),
+                                 use_dense))
     except hll.Corrupted:
         raise RedisError(INVALIDOBJ) from None
     if created:

@@ -116,8 +116,11 @@ def mark_string_encoding(value: bytes, encoding: bytes = b"raw") -> bytes:
     every key holding that byte would share the mark), a private copy of it: callers must
     store the returned object.  The empty string (a singleton too) keeps its content-based
     encoding."""
-    if len(value) == 1:
+    n = len(value)
+    if n == 1:
         value = value[0].to_bytes(1, "big")  # int.to_bytes allocates: not the interned byte
+    elif n > 44 and encoding == b"embstr":
+        encoding = b"raw"  # createStringObject: embstr only up to 44 bytes
     if value:
         _string_marks[id(value)] = (value, encoding)
         if len(_string_marks) > _prune_marks_at:

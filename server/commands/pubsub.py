@@ -323,5 +323,5 @@ def pubsub_cmd(c, argv):
     if sub == b"numpat" and n == 2:
         return len(srv.pubsub_patterns or ())
     raise RedisError(errors.UNKNOWN_SUBCOMMAND % (argv[1].decode("utf-8", "replace"), "PUBSUB"))
-from .. import notify  # noqa: E402,F401  (installs Server.notify / deliver_notes)
-from .. import tracking  # noqa: E402,F401  (CLIENT TRACKING, registered into CLIENT's subcommands)
+# notify installs Server.notify / deliver_notes; tracking registers CLIENT TRACKING
+from .. import notify, tracking  # noqa: E402,F401

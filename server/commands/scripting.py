@@ -188,6 +188,8 @@ class Scripting:
             raise RedisError("ERR Number of keys can't be greater than number of args")
         if numkeys < 0:
             raise RedisError("ERR Number of keys can't be negative")
+        if self.run is not None:
+            raise RedisError(errors.BUSY)  # (the dispatcher already refuses EVAL then)
         eng = self.get_engine()
         if evalsha:
             sha = argv[1].lower()
@@ -196,8 +198,6 @@ class Scripting:
                 raise RedisError(errors.NOSCRIPT)
         else:
             sha, f = eng.create(argv[1])
-        if self.run is not None:
-            raise RedisError(errors.BUSY)
         lua = self.lua
         if lua is None:
             lua = self.lua = LuaClient(srv)
@@ -419,7 +419,7 @@ class Scripting:
                         "Script SHA1 is: %s", elapsed, run.sha.decode())
             if run.suspendable:
                 self.srv.lua_timedout = True
-        if not run.suspendable:
+        if not run.suspendable or greenlet.getcurrent() is not self.worker:
             return False
         srv = self.srv
         if srv.ready_keys:

@@ -203,6 +203,8 @@ def sort(c, argv):
         dontsort = False  # a stored (or scripted) set result must not depend on set order
         alpha = True
         sortby = None
+    if kind == b"zset":
+        v.ziplist = False  # "Destructively convert encoded sorted sets for SORT" (sort.c)
 
     vectorlen = len(v)
     start = 0 if limit_start < 0 else limit_start

@@ -173,13 +173,52 @@ def _delta(a: int) -> int:
 # --------------------------------------------------------------------------- nodes
 
 class Node:
-    """One listpack: entries (live and deleted) in ID order.  The first entry is the master
-    entry's ID; ``fields`` the master fields; ``base`` the listpack bytes except the
-    live/deleted counters."""
+    """One listpack: entries (live and deleted) in ID order.  The first entry's ID is the
+    master ID; ``fields`` the master fields.
 
-    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base")
+    Byte size, computed lazily: ``base`` is the exact size of the listpack without its
+    live/deleted counters, counting the first ``sized`` entries; ``ub`` bounds the size of
+    the others from above.  :meth:`exact_bytes` completes the computation; it only runs when
+    the bound comes near ``stream-node-max-bytes`` (or before an entry loses its fields).
+    ``head``: every entry before this index is deleted (where forward scans may start)."""
 
-    def nbytes(self) -> int:
+    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base", "sized", "ub", "head")
+
+    def materialize(self) -> None:
+        """Make ``base`` exact for every entry (they must all still hold their fields)."""
+        ids = self.ids
+        n = len(ids)
+        k = self.sized
+        if k == n:
+            return
+        m = ids[0]
+        mms = m >> 64
+        mseq = m & MASK64
+        fields = self.fields
+        nmf = len(fields)
+        vals = self.vals
+        b = 0
+        while k < n:
+            i = ids[k]
+            fv = vals[k]
+            nf = len(fv) >> 1
+            b += 2 + int_size(_delta((i >> 64) - mms)) + int_size(_delta((i & MASK64) - mseq))
+            if nf == nmf and tuple(fv[0::2]) == fields:
+                for v in fv[1::2]:
+                    b += str_size(v)
+                b += int_size(nf + 3)
+            else:
+                b += int_size(nf)
+                for x in fv:
+                    b += str_size(x)
+                b += int_size(nf + nf + 4)
+            k += 1
+        self.base += b
+        self.sized = n
+        self.ub = 0
+
+    def exact_bytes(self) -> int:
+        self.materialize()
         return self.base + int_size(self.live) + int_size(self.deleted)
 
     def copy(self) -> "Node":
@@ -191,6 +230,9 @@ class Node:
         n.live = self.live
         n.deleted = self.deleted
         n.base = self.base
+        n.sized = self.sized
+        n.ub = self.ub
+        n.head = self.head
         return n
 
 
@@ -320,20 +362,21 @@ class Stream:
     def append(self, i: int, idb: bytes, fv: list, max_bytes: int, max_entries: int) -> None:
         """streamAppendItem: ``fv`` is the flat field/value list (kept as the entry)."""
         nodes = self.nodes
+        tot = 0
+        for x in fv:
+            tot += len(x)
         node = nodes[-1] if nodes else None
         if node is not None:
             if max_bytes == 0 or max_bytes > _LISTPACK_MAX:
                 max_bytes = _LISTPACK_MAX
-            tot = 0
-            for x in fv:
-                tot += len(x)
-            if node.nbytes() + tot >= max_bytes:
+            # (the counters take at most 10 bytes each)
+            if node.base + node.ub + 20 + tot >= max_bytes and node.exact_bytes() + tot >= max_bytes:
                 node = None
             elif max_entries and node.live + node.deleted >= max_entries:
                 node = None
-        nf = len(fv) >> 1
-        fields = tuple(fv[0::2])
         if node is None:
+            nf = len(fv) >> 1
+            fields = tuple(fv[0::2])
             node = Node()
             node.ids = [i]
             node.idb = [idb]
@@ -341,31 +384,21 @@ class Stream:
             node.fields = fields
             node.live = 1
             node.deleted = 0
-            # header+end (7), num-fields, master fields, master terminator (2)
-            base = 7 + int_size(nf) + 2
-            for f in fields:
-                base += str_size(f)
-            # the entry: flags, ms-delta 0, seq-delta 0, values, lp-count
-            base += 6
-            for v in fv[1::2]:
-                base += str_size(v)
-            base += int_size(nf + 3)
+            # header+end (7), num-fields, master fields, master terminator (2); then the
+            # entry: flags, ms-delta 0, seq-delta 0 (6), its values, lp-count
+            base = 15 + int_size(nf) + int_size(nf + 3)
+            for x in fv:
+                base += str_size(x)
             node.base = base
+            node.sized = 1
+            node.ub = 0
+            node.head = 0  # entries before this index are all deleted
             nodes.append(node)
             self.keys.append(i)
         else:
-            m = node.ids[0]
-            b = 2 + int_size(_delta((i >> 64) - (m >> 64))) + int_size(_delta((i & MASK64) - (m & MASK64)))
-            if fields == node.fields:
-                for v in fv[1::2]:
-                    b += str_size(v)
-                b += int_size(nf + 3)
-            else:
-                b += int_size(nf)
-                for x in fv:
-                    b += str_size(x)
-                b += int_size(nf + 3 + nf + 1)
-            node.base += b
+            # an upper bound: flags, deltas, num-fields, lp-count and each element's header
+            # and backlen take at most 52 + 10 per element
+            node.ub += tot + 10 * len(fv) + 52
             node.ids.append(i)
             node.idb.append(idb)
             node.vals.append(fv)
@@ -409,6 +442,8 @@ class Stream:
                 vals = node.vals
                 idb = node.idb
                 n = len(ids)
+                if ei < node.head:
+                    ei = node.head
                 while ei < n:
                     if ids[ei] > end:
                         return out
@@ -488,7 +523,15 @@ class Stream:
         if node.live == 1:
             self._drop_node(ni)
         else:
-            node.vals[ei] = None
+            if node.sized <= ei:
+                node.materialize()
+            vals = node.vals
+            vals[ei] = None
+            if ei == node.head:
+                h = ei + 1
+                while vals[h] is None:  # (the node still has a live entry)
+                    h += 1
+                node.head = h
             node.live -= 1
             node.deleted += 1
         self.length -= 1
@@ -516,10 +559,13 @@ class Stream:
                 continue
             if approx:
                 break
+            node.materialize()
             vals = node.vals
             ids = node.ids
             done = 0
-            for ei in range(len(ids)):
+            ei = node.head  # (skipping entries known to be deleted changes nothing)
+            n = len(ids)
+            while ei < n:
                 if minid is None:
                     if self.length <= maxlen:
                         break
@@ -529,6 +575,11 @@ class Stream:
                     vals[ei] = None
                     done += 1
                     self.length -= 1
+                ei += 1
+            if done:
+                while ei < n and vals[ei] is None:
+                    ei += 1
+                node.head = ei
             node.live -= done
             node.deleted += done
             deleted += done
@@ -585,6 +636,9 @@ class Stream:
 
     def __len__(self):
         return self.length
+
+    def __bool__(self):  # an empty stream is still a key: never falsy
+        return True
 
 
 TYPE_NAMES[Stream] = b"stream"

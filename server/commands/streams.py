@@ -5,7 +5,7 @@ XAUTOCLAIM) live in :mod:`.streams_groups`; the value type in :mod:`.stream_type
 Redis 6.2.14 details kept here:
 
 * ``MAXLEN``/``MINID`` with ``=`` or ``~`` and ``LIMIT`` (only with ``~``; default
-  ``100 * stream-node-max-entries``); approximate trimming removes whole nodes only.
+  ``100 * stream-node-max-entries``, 0 = no limit); approximate trimming removes whole nodes only.
 * ``ms-*`` IDs do not exist in 6.2 (``Invalid stream ID``); a bare ``ms`` means ``ms-0``.
 * Only XADD, XDEL/XTRIM that deleted something and XGROUP CREATE ... MKSTREAM that created
   the key "modify" it for WATCH (signalModifiedKey); group commands, XSETID and XACK do not.
@@ -23,7 +23,7 @@ from ..args import parse_int
 from ..errors import RedisError
 from ..registry import command
 from .keys import COPY_FUNCS, ENCODING_FUNCS
-from .stream_type import MAX_ID, Stream, fmt_id, get_stream, parse_id, parse_range
+from .stream_type import MASK64, MAX_ID, Stream, fmt_id, get_stream, parse_id, parse_range
 
 ENCODING_FUNCS[Stream] = lambda v, config: b"stream"
 COPY_FUNCS[Stream] = Stream.copy
@@ -69,11 +69,6 @@ def keyed_reply(c, pairs):
 def subcommand_error(argv) -> RedisError:
     return RedisError(errors.UNKNOWN_SUBCOMMAND % (argv[1].decode("utf-8", "replace"),
                                                    argv[0].decode("utf-8", "replace").upper()))
-
-
-def _node_limits(c):
-    v = c.server.config.values
-    return v["stream-node-max-bytes"], v["stream-node-max-entries"]
 
 
 # --------------------------------------------------------------------------- XADD / XTRIM
@@ -149,12 +144,8 @@ def _parse_add_trim(c, argv, xadd: bool) -> _AddTrimArgs:
         if not approx:
             raise RedisError("ERR syntax error, LIMIT cannot be used without the special ~ "
                              "option")
-    elif approx:
+    elif approx:  # (6.2: no floor, no cap: stream-node-max-entries 0 means no limit)
         limit = 100 * c.server.config.values["stream-node-max-entries"]
-        if limit <= 0:
-            limit = 10000
-        elif limit > 1000000:
-            limit = 1000000
     else:
         limit = 0
     a.strategy = strategy
@@ -186,53 +177,63 @@ def _rewrite_trim(argv, s, a) -> list:
 @command("xadd", -5, "write denyoom random fast", "@stream", keys=(1, 1, 1))
 def xadd(c, argv):
     "XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"
-    a = _parse_add_trim(c, argv, True)
-    fpos = a.idpos + 1
+    if argv[2] == b"*":  # the common case: no options, a generated ID
+        a = None
+        idpos = 2
+        the_id = None
+    else:
+        a = _parse_add_trim(c, argv, True)
+        idpos = a.idpos
+        the_id = a.id
+    fpos = idpos + 1
     nfv = len(argv) - fpos
     if nfv < 2 or nfv & 1:
         raise RedisError("ERR wrong number of arguments for XADD")
-    the_id = a.id
     if the_id == 0:
         raise RedisError("ERR The ID specified in XADD must be greater than 0-0")
     db = c.db
     key = argv[1]
     s = db.lookup_write(key)
     if s is None:
-        if a.nomkstream:
+        if a is not None and a.nomkstream:
             return None
         s = Stream()
         db.add(key, s)
     elif type(s) is not Stream:
         raise RedisError(_WRONGTYPE)
-    if s.last_id == MAX_ID:
+    last = s.last_id
+    if last == MAX_ID:
         raise RedisError("ERR The stream has exhausted the last possible ID, unable to add "
                          "more items")
+    srv = c.server
     if the_id is None:
-        the_id = s.next_id(c.server.cached_now_ms())
-        idb = fmt_id(the_id)
-        rewrite = True
-    else:
-        if the_id <= s.last_id:  # (never for a stream this command created: its last ID is 0-0)
-            raise RedisError("ERR The ID specified in XADD is equal or smaller than the target "
-                             "stream top item")
-        idb = fmt_id(the_id)
-        rewrite = False
-    mb, me = _node_limits(c)
-    s.append(the_id, idb, argv[fpos:], mb, me)
+        now = srv.cached_now_ms()
+        the_id = now << 64 if now > last >> 64 else last + 1  # streamNextID
+    elif the_id <= last:  # (never for a stream this command created: its last ID is 0-0)
+        raise RedisError("ERR The ID specified in XADD is equal or smaller than the target "
+                         "stream top item")
+    idb = b"%d-%d" % (the_id >> 64, the_id & MASK64)
+    cfg = srv.config.values
+    s.append(the_id, idb, argv[fpos:], cfg["stream-node-max-bytes"], cfg["stream-node-max-entries"])
     db.changed(key, b"xadd", "t")
+    s.signal += 1
+    if a is None:
+        out = argv[:]
+        out[2] = idb
+        srv.propagate(db, out)
+        return idb
     if a.strategy != _NONE:
         if _trim(s, a):
-            c.server.notify(db, key, b"xtrim", "t")
+            srv.notify(db, key, b"xtrim", "t")
         if a.approx:
             out = _rewrite_trim(argv, s, a)
-            out[a.idpos] = idb
-            c.server.propagate(db, out)
-            rewrite = False
-    if rewrite:
-        out = list(argv)
-        out[a.idpos] = idb
-        c.server.propagate(db, out)
-    s.signal += 1
+            out[idpos] = idb
+            srv.propagate(db, out)
+            return idb
+    if a.id is None:
+        out = argv[:]
+        out[idpos] = idb
+        srv.propagate(db, out)
     return idb
 
 

@@ -30,10 +30,8 @@ from .. import errors, resp
 from ..args import parse_int, to_int
 from ..errors import RedisError
 from ..registry import command
-from .stream_type import (MAX_ID, Group, Nack, Stream, fmt_id, get_stream, parse_id,
-                          parse_interval_id)
-from .streams import (_s, keyed_reply, nogroup_for_key, signal_ready, subcommand_error,
-                      touch_quiet)
+from .stream_type import MAX_ID, Group, Nack, Stream, fmt_id, get_stream, parse_id, parse_interval_id
+from .streams import _s, keyed_reply, nogroup_for_key, signal_ready, subcommand_error, touch_quiet
 
 _WRONGTYPE = errors.WRONGTYPE
 _SEEN_SUB = b"seen-time"

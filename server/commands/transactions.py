@@ -34,6 +34,7 @@ from ..registry import Flag, command
 from . import acl as acl_commands
 
 _WRITE = Flag.WRITE
+_BLOCKED = dispatch.BLOCKED
 _DENYOOM = Flag.DENYOOM
 
 
@@ -140,6 +141,11 @@ def exec_(c, argv):
     queued = c.multi
     if queued is None:
         raise RedisError(errors.EXEC_WITHOUT_MULTI)
+    # processCommand's checks for EXEC judge the transaction by its queued commands
+    if srv.log_failed and any(cmd.flags & _WRITE for cmd, _ in queued):
+        _abort(c, RedisError(errors.MISCONF_LOG % srv.log_failed))
+    if srv.maxmemory and any(cmd.flags & _DENYOOM for cmd, _ in queued) and srv.over_maxmemory():
+        _abort(c, RedisError(errors.OOM))
     if c.watched and not c.dirty_cas and _watched_expired_or_replaced(c):
         c.dirty_cas = True
     if c.multi_error:
@@ -152,11 +158,6 @@ def exec_(c, argv):
             c.required = appended
         discard_transaction(c)
         return resp.NilArray
-    # processCommand's checks for EXEC judge the transaction by its queued commands
-    if srv.log_failed and any(cmd.flags & _WRITE for cmd, _ in queued):
-        _abort(c, RedisError(errors.MISCONF_LOG % srv.log_failed))
-    if srv.maxmemory and any(cmd.flags & _DENYOOM for cmd, _ in queued) and srv.over_maxmemory():
-        _abort(c, RedisError(errors.OOM))
     unwatch_all(c)
     c.multi = None
     c.multi_error = False
@@ -176,7 +177,8 @@ def exec_(c, argv):
                     srv.count_error(err)
                     replies.append(err)
                     continue
-            replies.append(call(c, cmd, a))
+            r = call(c, cmd, a)
+            replies.append(None if r is _BLOCKED else r)  # SHUTDOWN & co. reply by themselves
     finally:
         c.in_exec = False
         end_effects(srv, buf)

@@ -105,7 +105,7 @@ FUNCS = {"tobit": tobit, "bnot": bnot, "band": band, "bor": bor, "bxor": bxor, "
          "rshift": rshift, "arshift": arshift, "rol": rol, "ror": ror, "bswap": bswap, "tohex": tohex}
 
 
-def install(rt, loadstring):
+def install(rt, loadstring, keep):
     names = [n.encode() for n in FUNCS]
     return glue(rt, loadstring, names, {n.encode(): f for n, f in FUNCS.items()})
 

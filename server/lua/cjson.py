@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
 from .luaval import ArgError, LuaTable, glue, typename
 
@@ -414,21 +415,38 @@ def _int_arg(args, i, fname, lo, hi):
     return v
 
 
-def install(rt, loadstring):
+class _Lua:
+    """What the library's Python functions need from the Lua state.  They reach it through a
+    weak reference: they are themselves referenced from that state, and a strong reference back
+    would keep a flushed state (SCRIPT FLUSH) alive forever."""
+
+    __slots__ = ("rt", "loadstring", "null", "is_null", "__weakref__")
+
+
+def install(rt, loadstring, keep):
     null_code = (b"local p = newproxy(true)\n"
                  b"getmetatable(p).__tostring = function() return 'userdata: (nil)' end\n"
                  b"getmetatable(p).__metatable = false\n"
                  b"return p, function(v) return rawequal(v, p) end\n")
-    null, is_null_lua = loadstring(null_code, b"=perdure")()
-    return _make(rt, loadstring, null, is_null_lua)
+    h = _Lua()
+    h.rt = rt
+    h.loadstring = loadstring
+    h.null, h.is_null = loadstring(null_code, b"=perdure")()
+    keep.append(h)
+    return _make(weakref.ref(h))
 
 
-def _make(rt, loadstring, null, is_null_lua):
+def _make(lua):
     cfg = Config()
-    tf = rt.table_from
+    h = lua()
+    rt, loadstring, null = h.rt, h.loadstring, h.null
+    del h
+
+    def tf(v):
+        return lua().rt.table_from(v)
 
     def is_null(v):
-        return is_null_lua(v) is True
+        return lua().is_null(v) is True
 
     def encode(*a):
         if len(a) != 1:
@@ -447,7 +465,7 @@ def _make(rt, loadstring, null, is_null_lua):
             raise ArgError("bad argument #1 to 'decode' (string expected, got %s)" % typename(v))
         if len(v) >= 2 and (not v[0] or not v[1]):
             raise ArgError("JSON parser does not support UTF-16 or UTF-32")
-        d = _Decoder(v, cfg, null, tf)
+        d = _Decoder(v, cfg, lua().null, tf)
         res = d.value(d.next())
         tok = d.next()
         if tok.type != T_END:
@@ -486,7 +504,7 @@ def _make(rt, loadstring, null, is_null_lua):
         return f
 
     def new(*a):
-        return _make(rt, loadstring, null, is_null_lua)
+        return _make(lua)
 
     funcs = {
         b"encode": encode, b"decode": decode, b"new": new,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import struct
+import weakref
 
 from .luaval import ArgError, LuaTable, checkinteger, checkstring, glue, optinteger
 
@@ -262,8 +263,20 @@ def _unpack_full(data: bytes, limit: int, offset: int, table_from):
     return tuple(out)
 
 
-def install(rt, loadstring):
-    tf = rt.table_from
+class _Lua:
+    """The Lua state, reached through a weak reference (see cjson._Lua)."""
+
+    __slots__ = ("rt", "__weakref__")
+
+
+def install(rt, loadstring, keep):
+    h = _Lua()
+    h.rt = rt
+    keep.append(h)
+    lua = weakref.ref(h)
+
+    def tf(v):
+        return lua().rt.table_from(v)
 
     def unpack(*a):
         return _unpack_full(checkstring(a, 0, "unpack"), 0, 0, tf)

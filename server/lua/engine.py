@@ -369,8 +369,8 @@ function api.compile(body)
 end
 
 function api.run(f, keys, argv)
-  r_rawset(G, 'KEYS', keys)
-  r_rawset(G, 'ARGV', argv)
+  r_rawset(G, 'KEYS', keys or {})
+  r_rawset(G, 'ARGV', argv or {})
   return xpcall(f, handler)
 end
 
@@ -478,9 +478,10 @@ class LuaEngine:
         chunk, err = _load(loadstring, _ERR_HANDLER, b"@err_handler_def")
         chunk(dbg, b"=perdure")
         libs = rt.table()
+        self._keep = []  # what the libraries reach weakly (they live inside this state)
         for name, mod in (("cjson", cjson), ("cmsgpack", cmsgpack), ("struct", structlib),
                           ("bit", bitop)):
-            libs[name.encode()] = mod.install(rt, loadstring)
+            libs[name.encode()] = mod.install(rt, loadstring, self._keep)
         py = rt.table()
         py[b"call"] = host.call
         py[b"log"] = host.log
@@ -521,7 +522,7 @@ class LuaEngine:
         """Run a script function with KEYS and ARGV: (True, value) or (False, error text)."""
         self.rand.seed(0)
         tf = self.table_from
-        r = self._run(f, tf(keys), tf(args))
+        r = self._run(f, tf(keys) if keys else None, tf(args) if args else None)
         if type(r) is not tuple:
             return True, None      # xpcall returned true alone: the script returned nothing
         if r[0]:

@@ -16,7 +16,6 @@ import lupa.lua51 as lua51
 
 _rt = lua51.LuaRuntime()
 LuaTable = type(_rt.table())
-LuaFunction = type(_rt.eval("function() end"))
 del _rt
 
 
@@ -44,8 +43,6 @@ def typename(v) -> str:
         return "string"
     if isinstance(v, LuaTable):
         return "table"
-    if isinstance(v, LuaFunction):
-        return "function"
     try:
         return lua51.lua_type(v) or "userdata"
     except Exception:  # noqa: BLE001

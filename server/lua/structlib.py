@@ -221,7 +221,7 @@ def size(*args):
     return pos
 
 
-def install(rt, loadstring):
+def install(rt, loadstring, keep):
     funcs = {b"pack": pack, b"unpack": unpack, b"size": size}
     return glue(rt, loadstring, list(funcs), funcs, variadic=(b"unpack",))
 

@@ -26,6 +26,10 @@ class RdbError(Exception):
     """The data is not a valid RDB file / DUMP payload (corrupt, truncated or unsupported)."""
 
 
+class EmptyKeyError(RdbError):
+    """An empty collection: RESTORE refuses it, loading a file skips the key (as Redis 6.2)."""
+
+
 crc64 = crcmod.mkCrcFun(0x1AD93D23594C935A9, initCrc=0, rev=True, xorOut=0)
 """``crc64(data, crc=0)``: Redis's CRC-64/Jones (``crc64(0, p, len)`` in crc64.c)."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 import time
 
-from .encoding import RdbError, Reader, crc64, crc64_update, enc_len, enc_ms, enc_string
+from .encoding import EmptyKeyError, RdbError, Reader, crc64, crc64_update, enc_len, enc_ms, enc_string
 from .values import DEFAULT_LIMITS, dump_value, load_value
 
 RDB_VERSION = 9
@@ -156,7 +156,7 @@ class Snapshot:
     """A parsed RDB file: ``dbs`` {db number: {key: value}}, ``expires`` {db: {key: ms}},
     ``aux`` {name: value}, ``version``, ``keys`` (total)."""
 
-    __slots__ = ("dbs", "expires", "aux", "version", "keys", "checksum")
+    __slots__ = ("dbs", "expires", "aux", "version", "keys", "checksum", "empty_skipped")
 
     def __init__(self):
         self.dbs = {}
@@ -165,6 +165,7 @@ class Snapshot:
         self.version = 0
         self.keys = 0
         self.checksum = 0
+        self.empty_skipped = 0
 
     @property
     def log_offset(self) -> int | None:
@@ -244,7 +245,12 @@ def read_rdb(data, limits=DEFAULT_LIMITS, max_dbs: int | None = None, progress=N
         if t == OP_EOF:
             break
         key = r.string()
-        val = load_value(t, r, limits)
+        try:
+            val = load_value(t, r, limits)
+        except EmptyKeyError:  # rdbLoad skips empty keys ("empty_keys_skipped")
+            expire = None
+            snap.empty_skipped += 1
+            continue
         if key in data_db:
             raise RdbError("duplicate key %r in DB %d" % (key[:64], db))
         data_db[key] = val

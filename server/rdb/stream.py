@@ -181,8 +181,26 @@ def _node_from(master: int, lp: bytes) -> Node:
         raise RdbError("stream listpack corrupt: entry counts do not match")
     node.live = live
     node.deleted = deleted
-    node.base = len(lp) - int_size(live) - int_size(deleted)
+    _size_fields(node, len(lp) - int_size(live) - int_size(deleted))
     return node
+
+
+_NODE_SLOTS = frozenset(getattr(Node, "__slots__", ()))
+
+
+def _size_fields(node, base: int) -> None:
+    """The Node's bookkeeping besides its entries: exact byte size known for every entry
+    (``base``, ``sized``, ``ub``) and ``head``, the first entry that is not deleted."""
+    node.base = base
+    if "sized" in _NODE_SLOTS:
+        node.sized = len(node.ids)
+        node.ub = 0
+    if "head" in _NODE_SLOTS:
+        h = 0
+        vals = node.vals
+        while h < len(vals) and vals[h] is None:
+            h += 1
+        node.head = h
 
 
 def _read_id(r: Reader) -> int:

@@ -29,14 +29,17 @@ from ..commands.lists import ListValue
 from ..commands.sets import SetValue, new_set
 from ..commands.zset_type import ZSet
 from .encoding import (
+    EmptyKeyError,
     RdbError,
     Reader,
     enc_double,
     enc_len,
+    enc_lzf_blob,
     enc_string,
     intset_decode,
     intset_encode,
     listpack_decode,
+    lzf_compress,
     ziplist_decode,
     ziplist_encode,
     ziplist_entry_size,
@@ -111,6 +114,18 @@ def _quicklist_nodes(items, fill: int) -> list:
     return nodes
 
 
+def _compress_node(zl: bytes):
+    """__quicklistCompressNode: LZF of an interior node of at least 48 bytes, kept only when it
+    saves more than 8 bytes."""
+    n = len(zl)
+    if n < 48:
+        return None
+    c = lzf_compress(zl, n)
+    if c is None or len(c) + 8 >= n:
+        return None
+    return c
+
+
 def _zl_score(s: float) -> bytes:
     """d2string: how zzlInsertAt stores a score in a ziplist."""
     if math.isnan(s):
@@ -133,8 +148,16 @@ def dump_value(v, limits=DEFAULT_LIMITS) -> bytes:
     if t is ListValue:
         nodes = _quicklist_nodes(v.tolist(), limits.get("list-max-ziplist-size", -2))
         out = [b"\x0e", enc_len(len(nodes))]
-        for n in nodes:
-            out.append(enc_string(ziplist_encode(n), comp))
+        depth = limits.get("list-compress-depth", 0)
+        last = len(nodes) - depth
+        for i, n in enumerate(nodes):
+            zl = ziplist_encode(n)
+            if depth and depth <= i < last:
+                c = _compress_node(zl)
+                if c is not None:  # a compressed node is written as is (rdbSaveLzfBlob)
+                    out.append(enc_lzf_blob(c, len(zl)))
+                    continue
+            out.append(enc_string(zl, comp))
         return b"".join(out)
     if t is SetValue:
         if not v.ht:
@@ -185,13 +208,13 @@ def _hash_from(pairs: list, limits, what: str) -> dict:
             raise RdbError("%s corrupt: duplicate hash field" % what)
         h[f] = next(it)
     if not h:
-        raise RdbError("%s corrupt: empty hash" % what)
+        raise EmptyKeyError("empty hash (%s)" % what)
     return _hashes.adopt(h, _Cfg(limits))
 
 
 def _zset_from(d: dict, limits) -> ZSet:
     if not d:
-        raise RdbError("empty sorted set")
+        raise EmptyKeyError("empty sorted set")
     return ZSet.from_scores(d, limits["zset-max-ziplist-entries"], limits["zset-max-ziplist-value"])
 
 
@@ -216,7 +239,7 @@ def _set_from(members: list, limits, what: str) -> SetValue:
     if len(s) != len(members):
         raise RdbError("%s corrupt: duplicate set member" % what)
     if not s:
-        raise RdbError("%s corrupt: empty set" % what)
+        raise EmptyKeyError("empty set (%s)" % what)
     return s
 
 
@@ -243,18 +266,18 @@ def load_value(t: int, r: Reader, limits=DEFAULT_LIMITS):
                 continue  # Redis skips empty nodes too
             items.extend(node)
         if not items:
-            raise RdbError("empty list")
+            raise EmptyKeyError("empty list")
         return ListValue(items)
     if t == T_LIST:
         n = r.count()
         items = [r.string() for _ in range(n)]
         if not items:
-            raise RdbError("empty list")
+            raise EmptyKeyError("empty list")
         return ListValue(items)
     if t == T_LIST_ZIPLIST:
         items = ziplist_decode(r.string(), "list ziplist")
         if not items:
-            raise RdbError("empty list")
+            raise EmptyKeyError("empty list")
         return ListValue(items)
     if t == T_SET:
         n = r.count()
@@ -289,7 +312,7 @@ def load_value(t: int, r: Reader, limits=DEFAULT_LIMITS):
                 raise RdbError("hash corrupt: duplicate field")
             h[f] = v
         if not h:
-            raise RdbError("empty hash")
+            raise EmptyKeyError("empty hash")
         return _hashes.adopt(h, _Cfg(limits))
     if t == T_HASH_ZIPLIST:
         return _hash_from(ziplist_decode(r.string(), "hash ziplist"), limits, "hash ziplist")
