@@ -412,6 +412,11 @@ class SnapshotState:
         self.proc = None
         self.dirty_before = 0
         self.last_check = 0.0
+        # BGREWRITEAOF: the same snapshot, asked for as a log rewrite (INFO aof_rewrite_* fields)
+        self.rewriting = False           # the running snapshot is a rewrite
+        self.rewrite_scheduled = False   # asked while a BGSAVE ran: starts when it ends
+        self.rewrite_last_status = "ok"
+        self.rewrite_last_seconds = -1
 
 
 # ---- the snapshotter process -------------------------------------------------------------------

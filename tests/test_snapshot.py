@@ -48,7 +48,8 @@ def pinfo(c) -> dict:
 
 
 def wait_snapshots(c, n, timeout=30.0):
-    wait_until(lambda: pinfo(c)["snapshot_count"] >= n and not pinfo(c)["rdb_bgsave_in_progress"],
+    wait_until(lambda: (i := pinfo(c))["snapshot_count"] >= n and not i["rdb_bgsave_in_progress"]
+               and not i["aof_rewrite_in_progress"] and not i["aof_rewrite_scheduled"],
                timeout, "%d snapshot(s)" % n)
 
 
@@ -100,6 +101,51 @@ def test_bgsave_truncates_log_and_recovers(tmp_path):
         assert "log_load_time_sec" in info
         assert raw(p.client(), "LASTSAVE") == int(snaps[0].created_ms / 1000)
     assert "loaded snapshot %s" % snaps[0].name in p.stderr()
+
+
+def test_bgrewriteaof_compacts_the_log(tmp_path):
+    """BGREWRITEAOF is the log rewrite: a snapshot that drops the segments it covers, reported
+    in the aof_rewrite_* fields (not the rdb_bgsave_* ones); the data survives a SIGKILL."""
+    d = tmp_path / "d"
+    with PerdureProcess(d, *SEG, *NO_AUTO) as p:
+        c = p.client()
+        fill(c, "big")
+        c.set("after", "1")
+        assert len(segments(d)) >= 3
+        size_before = pinfo(c)["aof_current_size"]
+        assert raw(c, "BGREWRITEAOF") == b"Background append only file rewriting started"
+        info = pinfo(c)
+        if info["aof_rewrite_in_progress"] == 1:
+            assert info["rdb_bgsave_in_progress"] == 0
+            with pytest.raises(redis.ResponseError, match="^Background append only file rewriting already in progress$"):
+                raw(c, "BGREWRITEAOF")
+            with pytest.raises(redis.ResponseError, match="^An AOF log rewriting in progress: can't BGSAVE right now"):
+                raw(c, "BGSAVE")
+        wait_snapshots(c, 1)
+        info = pinfo(c)
+        assert info["aof_rewrite_in_progress"] == 0
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] >= 0
+        assert info["rdb_last_bgsave_time_sec"] == -1  # no BGSAVE ran
+        assert len(segments(d)) == 1
+        assert info["aof_current_size"] < size_before
+        # a rewrite asked for during a BGSAVE is scheduled and runs after it
+        c.set("more", "2")
+        assert raw(c, "BGSAVE") == b"Background saving started"
+        r = raw(c, "BGREWRITEAOF")
+        if r == b"Background append only file rewriting scheduled":
+            assert pinfo(c)["aof_rewrite_scheduled"] == 1
+            wait_snapshots(c, 3)
+        else:  # the BGSAVE already ended
+            assert r == b"Background append only file rewriting started"
+            wait_snapshots(c, 3)
+        assert pinfo(c)["aof_rewrite_scheduled"] == 0
+        digest = c.execute_command("DEBUG", "DIGEST")
+        p.kill()
+    with PerdureProcess(d, *SEG, *NO_AUTO) as p:
+        c = p.client()
+        assert c.execute_command("DEBUG", "DIGEST") == digest
+        assert c.get("after") == b"1" and c.get("more") == b"2"
 
 
 def test_save_bgsave_lastsave_replies(tmp_path):

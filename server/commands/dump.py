@@ -197,6 +197,13 @@ class _IOErr(Exception):
         self.timed_out = timed_out
 
 
+@command("restore-asking", -4, "write denyoom asking", "@keyspace @dangerous", keys=(1, 1, 1))
+def restore_asking(c, argv):
+    "RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"
+    # MIGRATE's target side in cluster mode: RESTORE that a node accepts for a slot it is importing
+    return restore(c, argv)
+
+
 def _bulk(b: bytes) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(b), b)
 

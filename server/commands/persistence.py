@@ -17,6 +17,12 @@ starts the process, and when it reports a verified snapshot drops the log segmen
   log since the newest snapshot exceeds ``snapshot-log-bytes`` (0 = off).  Snapshots older than
   ``snapshot-retention-limit`` days are removed (the newest is always kept).
 
+* ``BGREWRITEAOF`` compacts the log: Perdure's log is Redis's AOF, and rewriting it is taking
+  a snapshot and dropping the log segments it covers -- the same job as BGSAVE, reported in
+  INFO's ``aof_rewrite_*`` fields.  ``Background append only file rewriting started``;
+  ``... scheduled`` while a BGSAVE runs (it starts when that ends); ``ERR Background append
+  only file rewriting already in progress``.  BGSAVE during a rewrite answers as Redis does.
+
 INFO persistence reads :func:`info_fields`.
 """
 
@@ -37,6 +43,9 @@ from ..snapshot import child_args, prune, state
 log = logging.getLogger("perdure")
 
 _STARTED = resp.Simple(b"Background saving started")
+_SCHEDULED = resp.Simple(b"Background saving scheduled")
+_AOF_STARTED = resp.Simple(b"Background append only file rewriting started")
+_AOF_SCHEDULED = resp.Simple(b"Background append only file rewriting scheduled")
 _RETRY_DELAY = 5  # CONFIG_BGSAVE_RETRY_DELAY
 
 
@@ -83,19 +92,41 @@ def bgsave(c, argv):
     if len(argv) > 1 and not (len(argv) == 2 and argv[1].lower() == b"schedule"):
         raise RedisError(errors.SYNTAX)
     srv = c.server
-    if state(srv).in_progress:
+    st = state(srv)
+    if st.in_progress and st.rewriting:
+        if len(argv) == 2:  # SCHEDULE
+            st.scheduled = True
+            return _SCHEDULED
+        raise RedisError("ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE "
+                         "SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    if st.in_progress:
         raise RedisError(errors.BGSAVE_IN_PROGRESS)
     start(srv)
     return _STARTED
 
 
+@command("bgrewriteaof", 1, "admin noscript")
+def bgrewriteaof(c, argv):
+    "BGREWRITEAOF"
+    srv = c.server
+    st = state(srv)
+    if st.in_progress and st.rewriting:
+        raise RedisError("ERR Background append only file rewriting already in progress")
+    if st.in_progress:
+        st.rewrite_scheduled = True
+        return _AOF_SCHEDULED
+    start(srv, rewrite=True)
+    return _AOF_STARTED
+
+
 # ---- running the snapshotter -----------------------------------------------------------------
 
 
-def start(srv, waiter=None) -> None:
-    """Start a snapshot now (the caller checked none is running)."""
+def start(srv, waiter=None, rewrite: bool = False) -> None:
+    """Start a snapshot now (the caller checked none is running); ``rewrite``: for BGREWRITEAOF."""
     st = state(srv)
     st.in_progress = True
+    st.rewriting = rewrite
     st.started = time.time()
     st.last_try = st.started
     st.dirty_before = srv.dirty
@@ -140,11 +171,21 @@ async def _run(srv, waiter) -> None:
     finally:
         st.in_progress = False
         st.proc = None
-        st.last_status = "ok" if ok else "err"
-        st.last_seconds = int(time.monotonic() - t0)
+        if st.rewriting:
+            st.rewriting = False
+            st.rewrite_last_status = "ok" if ok else "err"
+            st.rewrite_last_seconds = int(time.monotonic() - t0)
+            if ok:
+                srv.log_base_size = None  # INFO aof_base_size: the log's size after this rewrite
+        else:
+            st.last_status = "ok" if ok else "err"
+            st.last_seconds = int(time.monotonic() - t0)
         if waiter is not None:
             waiter.done(srv, ok)
-        if st.scheduled:
+        if st.rewrite_scheduled:
+            st.rewrite_scheduled = False
+            start(srv, rewrite=True)
+        elif st.scheduled:
             st.scheduled = False
             start(srv)
 
@@ -249,10 +290,15 @@ def info_fields(srv) -> dict:
     st = state(srv)
     now = time.time()
     return {
-        "rdb_bgsave_in_progress": 1 if st.in_progress else 0,
+        "rdb_bgsave_in_progress": 1 if st.in_progress and not st.rewriting else 0,
         "rdb_last_bgsave_status": st.last_status,
         "rdb_last_bgsave_time_sec": st.last_seconds,
-        "rdb_current_bgsave_time_sec": int(now - st.started) if st.in_progress else -1,
+        "rdb_current_bgsave_time_sec": int(now - st.started) if st.in_progress and not st.rewriting else -1,
+        "aof_rewrite_in_progress": 1 if st.in_progress and st.rewriting else 0,
+        "aof_rewrite_scheduled": 1 if st.rewrite_scheduled else 0,
+        "aof_last_rewrite_time_sec": st.rewrite_last_seconds,
+        "aof_current_rewrite_time_sec": int(now - st.started) if st.in_progress and st.rewriting else -1,
+        "aof_last_bgrewrite_status": st.rewrite_last_status,
         "snapshot_count": st.count,
         "snapshot_last_offset": st.last_offset,
         "snapshot_loaded": st.loaded.name if st.loaded is not None else "",
