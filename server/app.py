@@ -12,11 +12,12 @@ import asyncio
 import logging
 import os
 import signal
+import ssl
 import sys
 import time
 import traceback
 
-from . import dispatch, resp
+from . import dispatch, eviction, memory, resp
 from .client import Client
 from .config import Config
 from .errors import RedisError
@@ -68,6 +69,18 @@ class Server:
         self.log_db = -1
         self.log_failed = None
         self.maxmemory = 0
+        # memory accounting and eviction (memory.py, eviction.py)
+        self.mem_cache = memory._Cache()
+        self.mem_units = 0              # Σ of every database's recorded key costs (db.mem)
+        self.lfu = False                # an LFU policy: db.lru holds LFU words, not clocks
+        self.lruclock = 0
+        self.lfu_now = -1
+        self.lfu_init = 0
+        self.evict_pool = []
+        self.evict_next_db = 0
+        self.evict_proc_running = False
+        eviction.refresh_clocks(self)
+        eviction.policy_changed(self, config["maxmemory-policy"])
         # blocking operations
         self.blocking_keys: dict = {}   # (db_id, key) -> list of clients (FIFO)
         self.ready_keys: list = []
@@ -116,6 +129,10 @@ class Server:
     def _config_changed(self, name, value):
         if name == "maxmemory":
             self.maxmemory = value
+            if value and self.loop is not None:
+                eviction.perform_evictions(self)  # as CONFIG SET maxmemory does in Redis
+        elif name == "maxmemory-policy":
+            eviction.policy_changed(self, value)
         elif name == "slowlog-log-slower-than":
             self.slowlog_threshold_us = value
             self.slow_call_s = self._slow_call_s()
@@ -127,6 +144,8 @@ class Server:
             self.log.appendfsync = value
         elif name == "client-output-buffer-limit":
             self.obuf_limits = parse_obuf_limits(value, self.obuf_limits)
+        elif name == "log-segment-bytes" and self.backend is not None:
+            self.backend.segment_bytes = value  # the next segment rolls at the new size
         elif name == "proto-max-bulk-len":
             for c in self.clients.values():
                 if c.parser is not None:
@@ -192,6 +211,9 @@ class Server:
         """FLUSHDB / FLUSHALL emptied data (signalFlushedDb): tracking.py replaces this."""
 
     def settle_hazards(self) -> None:
+        account = memory.account
+        for db, key in self.touched:  # memory records and access clocks of the changed keys
+            account(db, key)
         off = self.log.appended
         if off > self.log.durable:
             for db, key in self.touched:
@@ -271,7 +293,11 @@ class Server:
         """Show an executed command to MONITOR clients (commands/server.py replaces this)."""
 
     def over_maxmemory(self) -> bool:
-        return False
+        """performEvictions() == EVICT_FAIL: over ``maxmemory`` and nothing more to evict."""
+        return eviction.perform_evictions(self) == eviction.EVICT_FAIL
+
+    def lfu_touch(self, db, key) -> None:
+        eviction.lfu_touch(self, db, key)
 
     def check_output_limit(self, c) -> bool:
         """client-output-buffer-limit, checked before output is handed to the transport: a client
@@ -416,7 +442,7 @@ class Server:
     on_client_gone: list = []
 
     # fn(server) hooks run by the cron, ``hz`` times a second (INFO metrics sampling...).
-    cron_hooks: list = []
+    cron_hooks: list = [eviction.cron]
 
     # ---- startup ---------------------------------------------------------------------------
     def open_log(self):
@@ -511,6 +537,12 @@ class Server:
                                       protocols=cfg["tls-protocols"] or None,
                                       ciphers=cfg["tls-ciphers"] or None,
                                       prefer_server_ciphers=cfg["tls-prefer-server-ciphers"])
+        if cfg["tls-dh-params-file"]:
+            try:
+                ctx.load_dh_params(cfg["tls-dh-params-file"])
+            except (OSError, ssl.SSLError) as e:
+                raise RuntimeError("Failed to load DH params file: %s: %s"
+                                   % (cfg["tls-dh-params-file"], e)) from None
         self.open_log()
         port = cfg["tls-port"]
         hosts = cfg["bind"].split()
@@ -524,10 +556,14 @@ class Server:
               os.path.abspath(cfg["dir"])), file=sys.stderr, flush=True)
         if generated:
             print("Connect with: " + tls.connect_hint(port, ca), file=sys.stderr, flush=True)
+        _show_logo(cfg, port)
+        log.info("Server initialized")
+        memory.take_startup(self)  # the machinery is up, no data yet: used_memory_startup
         await self.replay()
         self.start_committer(loop)
         for fn in self.hooks_after_start:
             fn(self)
+        log.info("Ready to accept connections")
         self.shutdown_event = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
@@ -593,6 +629,7 @@ class _ReplayLog:
 
     appended = 0
     durable = 0
+    handed = 0
     failed = None
 
     @staticmethod
@@ -622,8 +659,31 @@ def main(argv=None):
         return 1
     level = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO,
              "warning": logging.WARNING}[cfg["loglevel"]]
+    # As Redis: the log goes to ``logfile``, or to standard output when it is empty.
+    target = {"filename": cfg["logfile"]} if cfg["logfile"] else {"stream": sys.stdout}
     logging.basicConfig(level=level, format="%(process)d:M %(asctime)s %(levelname)s %(message)s",
-                        filename=cfg["logfile"] or None)
+                        **target)
+    log.warning("oO0OoO0OoO0Oo Perdure is starting oO0OoO0OoO0Oo")
+    log.warning("Perdure version=%s (Redis %s compatible), bits=64, pid=%d, just started",
+                _pkg_version(), VERSION, os.getpid())
+    log.warning("Configuration loaded")
+    # As Redis: the server works in ``dir`` (created if missing), so relative paths given in
+    # the configuration (aclfile, dbfilename, cluster-config-file...) are relative to it, and
+    # CONFIG GET dir reports the absolute path.
+    try:
+        os.makedirs(cfg["dir"], exist_ok=True)
+        os.chdir(cfg["dir"])
+    except OSError as e:
+        log.error("Can't chdir to '%s': %s", cfg["dir"], e.strerror)
+        print("Can't chdir to '%s': %s" % (cfg["dir"], e.strerror), file=sys.stderr)
+        return 1
+    cfg.values["dir"] = os.getcwd()
+    if cfg["oom-score-adj"] != "no":
+        from .config import apply_oom_score_adj
+        try:
+            apply_oom_score_adj(cfg)
+        except OSError as e:
+            log.warning("Unable to set oom_score_adj: %s", e)
     try:
         import uvloop
         uvloop.install()
@@ -643,6 +703,31 @@ def main(argv=None):
         print("fatal: %s" % e, file=sys.stderr)
         return 1
     return 0
+
+
+def _show_logo(cfg, port):
+    """Redis's start-up logo (``always-show-logo yes``, or the log is a terminal) with the
+    ``PID:`` line tools wait for; otherwise the one-line "Running mode" notice."""
+    mode = "cluster" if cfg["cluster-enabled"] else "standalone"
+    out = None
+    if not cfg["logfile"]:
+        out = sys.stdout
+    if cfg["always-show-logo"] or (out is not None and out.isatty()):
+        text = ("\n"
+                "  ___            _                Perdure %s (Redis %s compatible) 64 bit\n"
+                " | _ \\___ _ _ __| |_  _ _ _ ___\n"
+                " |  _/ -_) '_/ _` | || | '_/ -_)  Running in %s mode\n"
+                " |_| \\___|_| \\__,_|\\_,_|_| \\___|  Port: %d (TLS)\n"
+                "                                  PID: %d\n\n"
+                % (_pkg_version(), VERSION, mode, port, os.getpid()))
+        if out is None:
+            with open(cfg["logfile"], "a", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            out.write(text)
+            out.flush()
+    else:
+        log.info("Running mode=%s, port=%d.", mode, port)
 
 
 def _pkg_version():

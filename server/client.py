@@ -14,6 +14,8 @@ from collections import deque
 
 from . import resp
 
+_encode = resp.encode
+
 
 class Client:
     __slots__ = (
@@ -75,16 +77,21 @@ class Client:
         if held:
             seg = held[-1]
             if required > seg[0]:
-                seg = [required, bytearray()]
-                held.append(seg)
-            resp.encode(reply, self.proto, seg[1])
-        elif required > self.server.durable_offset():
+                if seg[0] > self.server.log.handed:
+                    # both offsets are in the log batch still forming: one record makes them
+                    # durable together, so one segment serves (and one write releases) both
+                    seg[0] = required
+                else:
+                    seg = [required, bytearray()]
+                    held.append(seg)
+            _encode(reply, self.proto, seg[1])
+        elif required and required > self.server.log.durable:
             seg = [required, bytearray()]
             held.append(seg)
             self.server.waiting_clients.add(self)
-            resp.encode(reply, self.proto, seg[1])
+            _encode(reply, self.proto, seg[1])
         else:
-            resp.encode(reply, self.proto, self.out)
+            _encode(reply, self.proto, self.out)
 
     def emit_raw(self, data: bytes, required: int = 0) -> None:
         self.emit(resp.Raw(data), required)

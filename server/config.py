@@ -58,10 +58,16 @@ def _memtoll(s: str):
     return v * mul if v <= _LLONG_MAX // mul else None
 
 
-class Option:
-    __slots__ = ("name", "kind", "default", "choices", "mutable", "alias", "lo", "hi", "on_set")
+class ConfigWhy(ValueError):
+    """A refusal of a ``special`` parameter that CONFIG SET reports with its reason."""
 
-    def __init__(self, name, kind, default, choices=None, mutable=True, alias=None, lo=None, hi=None):
+
+class Option:
+    __slots__ = ("name", "kind", "default", "choices", "mutable", "alias", "lo", "hi", "on_set",
+                 "hidden", "canon")
+
+    def __init__(self, name, kind, default, choices=None, mutable=True, alias=None, lo=None, hi=None,
+                 hidden=False, canon=None):
         self.name = name
         self.kind = kind  # bool | int | mem | enum | str | special
         self.default = default
@@ -70,6 +76,8 @@ class Option:
         self.alias = alias
         self.lo = lo
         self.hi = hi
+        self.hidden = hidden  # not listed by CONFIG GET (Redis 6.2 reads it from the file only)
+        self.canon = canon    # enum synonyms: {"relative": "yes"} (Redis prints the first name)
 
     def parse(self, raw: str):
         k = self.kind
@@ -104,7 +112,7 @@ class Option:
             v = raw.lower()
             if v not in self.choices:
                 raise ValueError("argument must be one of the following: " + ", ".join(self.choices))
-            return v
+            return self.canon.get(v, v) if self.canon else v
         return raw
 
     def render(self, v) -> str:
@@ -115,7 +123,7 @@ class Option:
 
 O = Option
 OPTIONS = [
-    O("port", "int", 0, lo=0, hi=65535, mutable=False),
+    O("port", "int", 0, lo=0, hi=65535),  # mutable as in Redis; no plaintext listener
     O("tls-port", "int", 6379, lo=0, hi=65535, mutable=False),
     O("bind", "str", "127.0.0.1", mutable=False),
     O("tls-cert-file", "str", ""), O("tls-key-file", "str", ""), O("tls-ca-cert-file", "str", ""),
@@ -163,7 +171,7 @@ OPTIONS = [
     O("rdbcompression", "bool", True), O("rdbchecksum", "bool", True, mutable=False),
     O("daemonize", "bool", False, mutable=False), O("supervised", "enum", "no", choices=["upstart", "systemd", "auto", "no"], mutable=False),
     O("pidfile", "str", "", mutable=False), O("protected-mode", "bool", False),
-    O("cluster-enabled", "bool", False, mutable=False), O("cluster-config-file", "str", "nodes.conf", mutable=False),
+    O("cluster-enabled", "bool", False, mutable=False), O("cluster-config-file", "str", "nodes.conf", mutable=False, hidden=True),
     O("cluster-node-timeout", "int", 15000, lo=0), O("cluster-require-full-coverage", "bool", True),
     O("cluster-announce-ip", "str", ""), O("cluster-announce-port", "int", 0, lo=0, hi=65535),
     O("cluster-announce-tls-port", "int", 0, lo=0, hi=65535),
@@ -190,7 +198,57 @@ OPTIONS = [
     O("unixsocket", "str", "", mutable=False), O("unixsocketperm", "int", 0, mutable=False), O("repl-backlog-size", "mem", 1024 * 1024, lo=1),
     O("snapshot-window", "str", "05:00-06:00"), O("snapshot-retention-limit", "int", 1, lo=0, hi=35),
     O("snapshot-log-bytes", "mem", 256 * 1024 * 1024, lo=0),
-    O("log-segment-bytes", "mem", 64 * 1024 * 1024, lo=1024 * 1024, mutable=False),
+    O("log-segment-bytes", "mem", 64 * 1024 * 1024, lo=1024 * 1024),
+    # The rest of Redis 6.2's parameters, with its types, defaults, bounds and mutability.
+    # Acting: always-show-logo (start-up logo), oom-score-adj(-values) (/proc/self/oom_score_adj),
+    # tls-dh-params-file, tls-client-cert/key-file (MIGRATE). The others are stored and
+    # reported only (README, Configuration: "accepted, no effect").
+    O("tls-client-cert-file", "str", ""), O("tls-client-key-file", "str", ""),
+    O("tls-client-key-file-pass", "str", ""), O("tls-dh-params-file", "str", ""),
+    O("tls-session-cache-size", "int", 20 * 1024, lo=0, hi=_INT_MAX),
+    O("tls-session-cache-timeout", "int", 300, lo=0, hi=_INT_MAX),
+    O("io-threads-do-reads", "bool", False, mutable=False),
+    O("always-show-logo", "bool", False, mutable=False),
+    O("rdb-del-sync-files", "bool", False), O("set-proc-title", "bool", True, mutable=False),
+    O("repl-disable-tcp-nodelay", "bool", False), O("repl-diskless-sync", "bool", False),
+    O("gopher-enabled", "bool", False), O("aof-rewrite-incremental-fsync", "bool", True),
+    O("rdb-save-incremental-fsync", "bool", True),
+    O("cluster-replica-no-failover", "bool", False, alias="cluster-slave-no-failover"),
+    O("replica-lazy-flush", "bool", False, alias="slave-lazy-flush"),
+    O("replica-ignore-maxmemory", "bool", True, alias="slave-ignore-maxmemory"),
+    O("jemalloc-bg-thread", "bool", True), O("syslog-enabled", "bool", False, mutable=False),
+    O("crash-log-enabled", "bool", True), O("crash-memcheck-enabled", "bool", True),
+    O("use-exit-on-panic", "bool", False), O("disable-thp", "bool", True),
+    O("cluster-allow-replica-migration", "bool", True), O("replica-announced", "bool", True),
+    O("replica-announce-ip", "str", "", alias="slave-announce-ip"),
+    O("syslog-ident", "str", "redis", mutable=False),
+    O("server_cpulist", "str", "", mutable=False), O("bio_cpulist", "str", "", mutable=False),
+    O("aof_rewrite_cpulist", "str", "", mutable=False), O("bgsave_cpulist", "str", "", mutable=False),
+    O("ignore-warnings", "str", ""),
+    O("proc-title-template", "special", "{title} {listen-addr} {server-mode}"),
+    O("syslog-facility", "enum", "local0", mutable=False, choices=[
+        "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]),
+    O("repl-diskless-load", "enum", "disabled", choices=["disabled", "on-empty-db", "swapdb"]),
+    O("oom-score-adj", "enum", "no", choices=["no", "yes", "relative", "absolute"],
+      canon={"relative": "yes"}),
+    O("sanitize-dump-payload", "enum", "no", choices=["no", "yes", "clients"]),
+    O("cluster-replica-validity-factor", "int", 10, lo=0, hi=_INT_MAX,
+      alias="cluster-slave-validity-factor"),
+    O("cluster-migration-barrier", "int", 1, lo=0, hi=_INT_MAX),
+    O("active-defrag-cycle-min", "int", 1, lo=1, hi=99), O("active-defrag-cycle-max", "int", 25, lo=1, hi=99),
+    O("active-defrag-threshold-lower", "int", 10, lo=0, hi=1000),
+    O("active-defrag-threshold-upper", "int", 100, lo=0, hi=1000),
+    O("repl-diskless-sync-delay", "int", 5, lo=0, hi=_INT_MAX),
+    O("replica-announce-port", "int", 0, lo=0, hi=65535, alias="slave-announce-port"),
+    O("repl-ping-replica-period", "int", 10, lo=1, hi=_INT_MAX, alias="repl-ping-slave-period"),
+    O("rdb-key-save-delay", "int", 0, lo=-_INT_MAX - 1, hi=_INT_MAX),
+    O("key-load-delay", "int", 0, lo=-_INT_MAX - 1, hi=_INT_MAX),
+    O("active-defrag-max-scan-fields", "int", 1000, lo=1, hi=_LLONG_MAX),
+    O("active-defrag-ignore-bytes", "mem", 100 << 20, lo=1),
+    O("repl-backlog-ttl", "int", 3600, lo=0, hi=_LLONG_MAX),
+    O("watchdog-period", "special", "0"),
+    O("slaveof", "special", "", mutable=False, alias="replicaof"),
+    O("oom-score-adj-values", "special", "0 200 800"),
 ]
 OPTIONS_BY_NAME = {}
 for _o in OPTIONS:
@@ -211,6 +269,7 @@ class Config:
         self.users = []      # "user ..." lines from the config file, for the ACL module
         self.config_file = None
         self.includes = []
+        self._file_saves = False  # a "save" line was read: the next ones append, as in Redis
 
     def __getitem__(self, name):
         return self.values[name]
@@ -224,7 +283,17 @@ class Config:
         value = self._parse_special(opt, raw) if opt.kind == "special" else opt.parse(raw)
         if opt.name == "client-output-buffer-limit":
             value = _merge_obuf(self.values.get(opt.name) or "", value)
+        prev = self.values.get(opt.name)
         self.values[opt.name] = value
+        if opt.name in ("oom-score-adj", "oom-score-adj-values") and not startup:
+            try:
+                apply_oom_score_adj(self)
+            except OSError:
+                self.values[opt.name] = prev  # rolled back, as Redis does
+                if opt.name == "oom-score-adj":
+                    raise ValueError("Failed to set current oom_score_adj. Check server logs.") from None
+                raise ConfigWhy("Failed to apply oom-score-adj-values configuration, check server "
+                                "logs.") from None
         for fn in self.listeners:
             fn(opt.name, value)
 
@@ -253,6 +322,31 @@ class Config:
                     raise ValueError("Invalid save parameters")
                 vals.append(str(v))
             return " ".join(vals)
+        if opt.name == "proc-title-template":
+            if not _proc_title_valid(raw):
+                raise ConfigWhy("template format is invalid or contains unknown variables")
+            return raw
+        if opt.name == "watchdog-period":
+            v = _string2ll(raw)
+            if v is None or v < 0 or v > _INT_MAX:
+                raise ValueError("Invalid watchdog-period")
+            return str(v)
+        if opt.name == "oom-score-adj-values":
+            parts = raw.split(" ")
+            if len(parts) != 3:
+                raise ValueError("wrong number of values")
+            vals = []
+            for p in parts:
+                v = _strtoll_full(p)
+                if v is None or v < -2000 or v > 2000:
+                    raise ConfigWhy("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+                vals.append(str(v))
+            return " ".join(vals)
+        if opt.name == "slaveof":
+            # Perdure has no replication: only "replicaof no one" (the default) is accepted.
+            if raw.lower().split() == ["no", "one"]:
+                return ""
+            raise ValueError("replicaof is not supported: Perdure has no replication")
         if opt.name == "client-output-buffer-limit":
             parts = raw.split()
             if len(parts) % 4:
@@ -284,6 +378,8 @@ class Config:
         out = []
         seen = set()
         for name, opt in OPTIONS_BY_NAME.items():
+            if opt.hidden or (name == "replicaof" and "slaveof" in seen):
+                continue  # Redis 6.2 lists one of slaveof/replicaof: the first the pattern matches
             if glob_match(pattern.lower(), name.encode(), nocase=True) and name not in seen:
                 seen.add(name)
                 out.append((name.encode(), self.render(opt.name).encode()))
@@ -313,8 +409,13 @@ class Config:
                 continue
             if name == "rename-command":
                 continue
+            value = " ".join(args)
+            if name == "save" and args and args != [""] and self._file_saves:
+                value = self.values["save"] + " " + value  # later "save" lines add points
             try:
-                self.set(name, " ".join(args), startup=True)
+                self.set(name, value, startup=True)
+                if name == "save":
+                    self._file_saves = bool(self.values["save"])
             except KeyError:
                 raise ConfigError(where, lineno, line, "Bad directive or wrong number of arguments") from None
             except ValueError as e:
@@ -368,6 +469,68 @@ class Config:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.config_file)
+
+
+def _strtoll_full(s: str):
+    """strtoll(s, &end, 10) with *end == '\\0' required (leading blanks and a sign allowed)."""
+    t = s.lstrip(" \t\n\r\f\v")
+    d = t[1:] if t[:1] in ("+", "-") else t
+    if not d.isdigit() or not d.isascii():
+        return None if t != "" or s != "" else 0
+    return max(min(int(t), _LLONG_MAX), _LLONG_MIN)
+
+
+_PROC_TITLE_VARS = {"title": "", "listen-addr": "*:0", "server-mode": "", "config-file": "-",
+                    "port": "0", "tls-port": "0", "unixsocket": ""}
+
+
+def _proc_title_valid(template: str) -> bool:
+    """Redis's validateProcTitleTemplate: sdstemplate expansion succeeds and is not blank."""
+    out, i = [], 0
+    while i < len(template):
+        j = template.find("{", i)
+        if j < 0:
+            out.append(template[i:])
+            break
+        out.append(template[i:j])
+        if j + 1 >= len(template):
+            return False
+        if template[j + 1] == "{":
+            out.append("{")
+            i = j + 2
+            continue
+        k = template.find("}", j + 1)
+        if k < 0 or template[j + 1:k] not in _PROC_TITLE_VARS:
+            return False
+        out.append(_PROC_TITLE_VARS[template[j + 1:k]])
+        i = k + 1
+    return "".join(out).strip(" ") != ""
+
+
+_OOM = {"adjusted": False, "base": 0}
+
+
+def apply_oom_score_adj(cfg) -> None:
+    """Redis's setOOMScoreAdj(-1) for a master: write oom-score-adj-values' master class (relative
+    to the score found when first enabled, or absolute) to /proc/self/oom_score_adj; turning it
+    off restores that score. Raises OSError when /proc cannot be read or written."""
+    mode = cfg.values["oom-score-adj"]
+    if mode != "no":
+        if not _OOM["adjusted"]:
+            with open("/proc/self/oom_score_adj") as f:
+                _OOM["base"] = int(f.read().strip() or 0)
+            _OOM["adjusted"] = True
+        val = int(cfg.values["oom-score-adj-values"].split()[0])
+        if mode == "yes":
+            val += _OOM["base"]
+        val = max(-1000, min(1000, val))
+    elif _OOM["adjusted"]:
+        _OOM["adjusted"] = False
+        val = _OOM["base"]
+    else:
+        return
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("%d\n" % val)
 
 
 def _merge_obuf(current: str, raw: str) -> str:

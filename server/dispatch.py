@@ -1,8 +1,8 @@
 """The ordered request pipeline (Redis's processCommand + call), in one place.
 
-``process(c, argv)``: lookup (QUIT) → arity → auth → ACL → loading → cluster → CLIENT PAUSE →
-MULTI queueing →
-pub/sub context → OOM → log-failure check → :func:`call` → reply (gated on durability).
+``process(c, argv)``: lookup (QUIT) → arity → auth → ACL → loading → cluster → eviction/OOM →
+CLIENT PAUSE → MULTI queueing →
+pub/sub context → log-failure check → :func:`call` → reply (gated on durability).
 
 ``call(c, cmd, argv)`` runs a handler and then decides, from what the handler changed, what
 goes to the effects log and which log offset the reply must wait for:
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 
-from . import errors, resp
+from . import errors, eviction, resp
 from .errors import RedisError
 from .registry import COMMANDS, Flag
 
@@ -32,6 +32,8 @@ _cache: dict = {}
 # Commands allowed while a RESP2 client is in subscribed state.
 _PUBSUB_OK = {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset"}
 _MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
+_OOM_IN_MULTI_OK = {"exec", "discard", "reset"}  # processCommand: never refused for OOM in MULTI
+_EVICT_FAIL = eviction.EVICT_FAIL
 
 NOT_DATA = Flag.NO_DATA
 WRITE = Flag.WRITE
@@ -95,6 +97,11 @@ def process(c, argv) -> None:
                 cmd.stats[2] += 1
                 cmd = None
             return _reject(c, err, cmd)
+    if srv.maxmemory and not srv.lua_timedout and eviction.perform_evictions(srv, True) == _EVICT_FAIL:
+        # over maxmemory and nothing (more) to evict: refuse what may use memory, and anything
+        # but EXEC/DISCARD/RESET inside MULTI (queueing uses memory too)
+        if cmd.denyoom or (c.multi is not None and cmd.name not in _OOM_IN_MULTI_OK):
+            return _reject(c, RedisError(errors.OOM), cmd)
     if srv.pause_type and srv.clients_paused(c, cmd):
         return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause
     if srv.lua_timedout and not srv.busy_allows(cmd, argv):
@@ -105,8 +112,6 @@ def process(c, argv) -> None:
         return _reject(c, RedisError(
             "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
             "allowed in this context" % cmd.name), cmd)
-    if cmd.denyoom and srv.maxmemory and srv.over_maxmemory():
-        return _reject(c, RedisError(errors.OOM), cmd)
     if srv.log_failed and cmd.write:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
@@ -152,6 +157,22 @@ class _Paused:
 PAUSED = _Paused()
 
 
+def _hazard(c, cmd, argv, appended):
+    """The log offset a reply must wait for to show only durable data, while ``appended`` is
+    not durable yet: the pending writes of the keys it names, or everything when it reads the
+    keyspace without naming keys."""
+    if cmd.has_keys:
+        required = c.server.global_hazard
+        hz = c.db.hazards
+        if hz:
+            for k in cmd.keys(argv):
+                o = hz.get(k, 0)
+                if o > required:
+                    required = o
+        return required
+    return 0 if cmd.no_data else appended
+
+
 def call(c, cmd, argv):
     """Execute ``cmd``; log its effects; raise ``c.required`` to the offset its reply needs."""
     srv = c.server
@@ -159,17 +180,8 @@ def call(c, cmd, argv):
     appended0 = log.appended
     pending = appended0 > log.durable
     required = 0
-    if pending:
-        if cmd.has_keys:
-            required = srv.global_hazard
-            hz = c.db.hazards
-            if hz:
-                for k in cmd.keys(argv):
-                    o = hz.get(k, 0)
-                    if o > required:
-                        required = o
-        elif not cmd.no_data:
-            required = appended0
+    if pending and not cmd.write:
+        required = _hazard(c, cmd, argv, appended0)
     dirty0 = srv.dirty
     srv.propagated = False
     t0 = _perf()
@@ -186,6 +198,10 @@ def call(c, cmd, argv):
         srv.settle_hazards()
     if log.appended != appended0:
         required = log.appended
+    elif pending and cmd.write:
+        # a write that logged nothing (SET NX on an existing key...) answers like a read; one
+        # that logged waits for its own record, which is after every hazard: no lookup needed
+        required = _hazard(c, cmd, argv, appended0)
     if required > c.required:
         c.required = required
     st = cmd.stats

@@ -8,9 +8,11 @@ Redis that never used that machinery reports.  The Persistence section ends with
 
 Also here, because INFO, MEMORY and CONFIG RESETSTAT share them:
 
-* :func:`memory` - a cheap memory estimate: ``used_memory`` is the process's private resident
-  memory (``/proc/self/statm`` resident minus shared pages), ``used_memory_rss`` the resident
-  set; the startup figure is taken by the first cron tick of a server that starts empty (else
+* :func:`memory` - the memory figures: ``used_memory`` is the accounting model of
+  :mod:`memory` (startup memory + per-key costs kept up to date on every change + hash tables
+  and client buffers + the log's pending bytes), so it falls when keys are deleted or evicted;
+  ``used_memory_rss`` the resident set (``/proc/self/statm``); the startup figure is the
+  private resident memory taken by the first cron tick of a server that starts empty (else
   when this module is imported, before any data is loaded); the peak is tracked by the cron.
 * :func:`cron` - called by the server cron ``hz`` times a second: samples the instantaneous
   ops/sec and network rates as Redis does (16 samples, one per 100 ms).
@@ -136,20 +138,22 @@ def log_pending(srv) -> int:
 
 def memory(srv) -> dict:
     """The memory figures INFO memory and MEMORY STATS print (see the module docstring)."""
-    rss, shared = _statm()
-    used = max(rss - shared, 1)
+    from . import memory as accounting
+    rss, _shared = _statm()
+    tables, clients = accounting.overhead(srv, force=True)
+    startup = accounting.startup_bytes(srv)
+    aof = log_pending(srv)
+    used = startup + accounting.dataset_bytes(srv) + tables + clients + aof
     peak = getattr(srv, "stat_peak_memory", 0)
     if used > peak:
         peak = srv.stat_peak_memory = used
-    startup = min(getattr(srv, "memory_startup", None) or _STARTUP_MEMORY, used)
-    clients = clients_memory(srv)
-    aof = log_pending(srv)
     ht_main = ht_expires = 0
     for db in srv.dbs:
-        # a CPython dict entry: hash + key + value pointers, plus the index slot
-        ht_main += len(db.data) * 32
-        ht_expires += len(db.expires) * 32
-    overhead = startup + clients + aof + ht_main + ht_expires
+        if db.data:
+            ht_main += sys.getsizeof(db.data)
+        if db.expires:
+            ht_expires += sys.getsizeof(db.expires)
+    overhead = startup + clients + aof + tables
     if overhead > used:
         overhead = used
     dataset = used - overhead
@@ -164,8 +168,8 @@ def memory(srv) -> dict:
 
 
 def used_memory(srv) -> int:
-    rss, shared = _statm()
-    return max(rss - shared, 1)
+    from . import memory as accounting
+    return accounting.used_for_eviction(srv) + log_pending(srv)
 
 
 # --------------------------------------------------------------------------- sampling (cron)
@@ -203,7 +207,7 @@ def cron(srv) -> None:
     now = time.monotonic()
     if now - s.last_t < 0.1:
         return
-    used = _private_resident()  # the peak is tracked by the cron, as Redis does
+    used = used_memory(srv)  # the peak is tracked by the cron, as Redis does
     if used > getattr(srv, "stat_peak_memory", 0):
         srv.stat_peak_memory = used
     ops = total_commands(srv)

@@ -29,7 +29,8 @@ def now_ms() -> int:
 
 
 class Database:
-    __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards", "removed", "keyindex")
+    __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards", "removed", "keyindex",
+                 "sizes", "mem", "acct_data", "lru")
 
     def __init__(self, server, index: int):
         self.id = index
@@ -42,6 +43,12 @@ class Database:
         # index (keyindex.py) finds the keys added since it last looked
         self.removed = 0
         self.keyindex = None  # the SCAN / RANDOMKEY index, built on first use
+        # memory accounting (memory.py): key -> recorded cost (16-byte units), their sum, and
+        # the dict they describe; lru: key -> LRU clock or LFU word (eviction.py), set on access
+        self.sizes: dict = {}
+        self.mem = 0
+        self.acct_data = self.data
+        self.lru: dict = {}
 
     # ---- lookups -------------------------------------------------------------------------
     def expire_if_needed(self, key) -> bool:
@@ -78,14 +85,25 @@ class Database:
             if srv.notify_flags:
                 srv.notify(self, key, b"keymiss", "m")
         else:
-            self.server.stat_keyspace_hits += 1
+            srv = self.server
+            srv.stat_keyspace_hits += 1
+            if srv.lfu:
+                srv.lfu_touch(self, key)
+            else:
+                self.lru[key] = srv.lruclock
         return v
 
     def lookup_write(self, key):
         """The value at ``key`` or None, expiring it first if due (no hit/miss statistics)."""
         v = self.data.get(key)
-        if v is not None and self.expires and key in self.expires and self.expire_if_needed(key):
-            return None
+        if v is not None:
+            if self.expires and key in self.expires and self.expire_if_needed(key):
+                return None
+            srv = self.server
+            if srv.lfu:
+                srv.lfu_touch(self, key)
+            else:
+                self.lru[key] = srv.lruclock
         return v
 
     def get_typed(self, key, pytype, write: bool = False):
@@ -129,7 +147,7 @@ class Database:
         srv = self.server
         srv.dirty += 1
         srv.on_key_change(self, key)
-        if event is not None:
+        if event is not None and srv.notify_flags:  # notify-keyspace-events is off by default
             srv.notify(self, key, event, klass)
 
     def set_expire(self, key, when_ms: int) -> None:
@@ -150,6 +168,11 @@ class Database:
     def flush(self) -> None:
         self.data = {}
         self.expires = {}
+        self.sizes = {}
+        self.server.mem_units -= self.mem
+        self.mem = 0
+        self.acct_data = self.data
+        self.lru = {}
 
     def __len__(self):
         return len(self.data)

@@ -359,7 +359,11 @@ class RequestParser:
                 out.append(req)
         except hiredis.ProtocolError:
             pass
-        if clean and len(data) <= self.max_bulk and (len(out) - first < 2 or not (
+        # hiredis also returns bytes for a status (+), verbatim (=) or big number (() element,
+        # which Redis refuses ("expected '$', got '+'"): such a header follows a CRLF (so does
+        # a payload starting with one of those bytes: then every frame is checked)
+        odd = b"\r\n+" in data or b"\r\n=" in data or b"\r\n(" in data
+        if clean and not odd and len(data) <= self.max_bulk and (len(out) - first < 2 or not (
                 b"~" in data or b">" in data or b"|" in data)):
             return b""
         # Find where the first frame hiredis did not return (or should not have) starts.
@@ -367,8 +371,9 @@ class RequestParser:
         max_bulk = self.max_bulk
         for k in range(first, len(out)):
             req = out[k]
-            if data[pos] != 0x2A or len(req) > MAX_MULTIBULK or max(map(len, req)) > max_bulk:
-                del out[k:]  # a RESP3 aggregate or an oversized frame: Redis's own error text
+            if data[pos] != 0x2A or len(req) > MAX_MULTIBULK or max(map(len, req)) > max_bulk or (
+                    odd and not data.startswith(encode_request(req), pos)):
+                del out[k:]  # a RESP3 element or an oversized frame: Redis's own error text
                 break
             pos += encoded_length(req)
         if clean and pos >= len(data):

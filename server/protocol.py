@@ -94,7 +94,7 @@ class RedisProtocol(asyncio.Protocol):
                 self.run(e.requests)
                 self.protocol_error(str(e))
                 return False
-            if parser.peak > self.server.config["client-query-buffer-limit"]:
+            if parser.peak and parser.peak > self.server.config["client-query-buffer-limit"]:
                 # Redis closes, with no reply and running nothing of that read, a client whose
                 # query buffer passes the limit
                 c.close("qbuf")

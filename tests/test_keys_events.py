@@ -22,8 +22,10 @@ from perdure.server.registry import COMMANDS
 def env():
     srv = Server(Config())
     srv.replaying = True  # no log: nothing is appended
+    srv.notify_flags = "KEA"  # notifications on (changed() skips notify when they are off)
     events = []
-    srv.notify = lambda db, key, event, klass: events.append((db.id, key, event.decode(), klass))
+    # as notify-keyspace-events KEA: every class but keymiss (m)
+    srv.notify = lambda db, key, event, klass: klass == "m" or events.append((db.id, key, event.decode(), klass))
     c = Client(srv)
 
     def run(*argv):

@@ -298,6 +298,7 @@ VALID = [
     # just there: a parser that guessed "boundary" from the bytes would be fooled
     req("SET", "k", "v") + req("RPUSH", "l", "x*3", "SET", "k", "v", "$1", "y"),
     req("SET", "k", "v" * 5000),
+    req("SET", "k", "+1 555 0100") + req("ECHO", "=x") + req("ECHO", "(y"),
 ]
 
 ERRORS = [
@@ -318,6 +319,11 @@ ERRORS = [
     (b"*1\r\nfoo\r\n", "expected '$', got 'f'"),
     (b"*2\r\n$4\r\nPING\r\n:1\r\n", "expected '$', got ':'"),
     (b"*2\r\n$4\r\nPING\r\n*1\r\n", "expected '$', got '*'"),
+    # hiredis returns these as bytes: they must not pass for bulk strings
+    (b"*1\r\n+PING\r\n", "expected '$', got '+'"),
+    (b"*1\r\n=8\r\ntxt:PING\r\n", "expected '$', got '='"),
+    (b"*2\r\n$4\r\nECHO\r\n(12\r\n", "expected '$', got '('"),
+    (req("PING") + b"*1\r\n+PING\r\n", "expected '$', got '+'"),
     (b"*1\r\n\xff\r\n", "expected '$', got '\xff'"),
     (b"*1\r\n\r\n", "expected '$', got '\r'"),
     (b'SET "a b\r\n', "unbalanced quotes in request"),

@@ -22,6 +22,9 @@ class _Server:
     stat_keyspace_misses = 0
     stat_keyspace_hits = 0
     notify_flags = ""
+    lfu = False  # eviction.py: LRU clock recorded on access
+    lruclock = 0
+    mem_units = 0
 
     def __init__(self):
         self.now = 10_000

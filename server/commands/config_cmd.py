@@ -8,7 +8,7 @@ cannot change at run time are reported as unsupported, as 6.2 does.
 from __future__ import annotations
 
 from .. import errors, info, resp
-from ..config import OPTIONS_BY_NAME
+from ..config import OPTIONS_BY_NAME, ConfigWhy
 from ..errors import RedisError
 from ..registry import command
 from .server import help_reply, subcommand_error
@@ -38,7 +38,7 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
         cfg.set(opt.name, svalue)
     except ValueError as e:
         shown = value.decode("utf-8", "replace")
-        if opt.kind == "special":
+        if opt.kind == "special" and not isinstance(e, ConfigWhy):
             raise RedisError(errors.CONFIG_INVALID % (shown, sname)) from None
         raise RedisError(errors.CONFIG_INVALID_WHY % (shown, sname, e)) from None
     except (KeyError, PermissionError):

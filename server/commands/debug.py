@@ -23,7 +23,7 @@ import secrets
 import sys
 import time
 
-from .. import errors, info, resp
+from .. import errors, eviction, info, resp
 from ..args import to_int
 from ..errors import RedisError
 from ..keyspace import TYPE_NAMES
@@ -450,8 +450,11 @@ def _object(c, key):
         extra = b" ql_nodes:%d ql_avg_node:%.2f ql_ziplist_max:%d ql_compressed:%d ql_uncompressed_size:%d" % (
             nodes, (len(v) / nodes) if nodes else 0.0, c.server.config["list-max-ziplist-size"],
             1 if c.server.config["list-compress-depth"] else 0, size)
+    word = c.db.lru.get(key)  # robj->lru: the LRU clock or the LFU word (eviction.py)
+    lru = info.lru_clock() if word is None else word
+    idle = eviction.idle_ms(c.server, word) // 1000
     return resp.Simple(b"Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"
-                       % (id(v), refcount, enc, serialized_length(v, cfg), info.lru_clock(), 0, extra))
+                       % (id(v), refcount, enc, serialized_length(v, cfg), lru, idle, extra))
 
 
 def _populate(c, argv):

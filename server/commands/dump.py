@@ -133,7 +133,9 @@ def _tls_context(srv):
     cfg = srv.config
     d = os.path.abspath(cfg["dir"])
     ca = cfg["tls-ca-cert-file"] or os.path.join(d, "tls", "ca.crt")
-    if cfg["tls-cert-file"]:
+    if cfg["tls-client-cert-file"]:  # as Redis: the client certificate of outgoing connections
+        cert, key = cfg["tls-client-cert-file"], cfg["tls-client-key-file"]
+    elif cfg["tls-cert-file"]:
         cert, key = cfg["tls-cert-file"], cfg["tls-key-file"]
     else:
         cert, key = os.path.join(d, "tls", "client.crt"), os.path.join(d, "tls", "client.key")

@@ -28,7 +28,7 @@ import importlib
 import importlib.util
 import sys
 
-from .. import errors, resp
+from .. import errors, eviction, resp
 from ..args import INT64_MAX, parse_int, to_int
 from ..errors import RedisError
 from ..glob import glob_matcher
@@ -507,6 +507,10 @@ def swapdb(c, argv):
         a.avg_ttl, b.avg_ttl = b.avg_ttl, a.avg_ttl
         a.removed, b.removed = b.removed, a.removed
         a.keyindex, b.keyindex = b.keyindex, a.keyindex
+        a.sizes, b.sizes = b.sizes, a.sizes  # memory records and access clocks (memory.py)
+        a.mem, b.mem = b.mem, a.mem
+        a.acct_data, b.acct_data = b.acct_data, a.acct_data
+        a.lru, b.lru = b.lru, a.lru
         # clients blocked on a key of either database may be served now (scanDatabaseForReadyLists)
         if srv.blocking_keys:
             for dbid, key in list(srv.blocking_keys):
@@ -561,22 +565,27 @@ def object_(c, argv):
         return _OBJECT_HELP
     if n != 3 or sub not in (b"encoding", b"refcount", b"idletime", b"freq"):
         raise subcommand_error(argv)
-    v = c.db.lookup_read(argv[2])
+    db = c.db
+    prev = db.lru.get(argv[2])
+    v = db.lookup_read(argv[2])
     if v is None:
         return None
+    if prev is not None:  # LOOKUP_NOTOUCH: OBJECT does not count as an access
+        db.lru[argv[2]] = prev
     config = c.server.config
     if sub == b"encoding":
         return object_encoding(v, config)
     if sub == b"refcount":
         return _string_refcount(v, config) if type(v) is bytes else 1
     lfu = config["maxmemory-policy"].endswith("lfu")
+    srv = c.server
     if sub == b"idletime":
         if lfu:
             raise RedisError(_LFU_SELECTED)
-        return 0  # per-key access times are not tracked (see the module notes)
+        return eviction.idle_ms(srv, prev) // 1000
     if not lfu:
         raise RedisError(_LFU_NOT_SELECTED)
-    return 0
+    return eviction.lfu_decr_and_return(srv, prev)
 
 
 from . import keys_expire  # noqa: E402,F401  (EXPIRE, TTL, PERSIST: registered on import)

@@ -59,7 +59,12 @@ def get(c, argv):
     db = c.db
     v = db.data.get(argv[1])
     if v is not None and type(v) is bytes and not db.expires:
-        c.server.stat_keyspace_hits += 1
+        srv = c.server
+        srv.stat_keyspace_hits += 1
+        if srv.lfu:  # the access clock, as lookup_read keeps it (eviction.py)
+            srv.lfu_touch(db, argv[1])
+        else:
+            db.lru[argv[1]] = srv.lruclock
         return v
     return _get_string(c, argv[1])
 

@@ -71,7 +71,12 @@ class GroupCommitter:
             raise ValueError(f"appendfsync must be one of {APPENDFSYNC_MODES}, not {appendfsync!r}")
         self._loop, self._backend, self.appendfsync = loop, backend, appendfsync
         self._buf = bytearray()
-        self._appended = self._durable = backend.end_offset
+        # plain attributes, read by the dispatcher on every command: ``appended`` = end of
+        # everything queued so far, ``durable`` = end of what is on disk (per appendfsync)
+        self.appended = self.durable = backend.end_offset
+        # end of what has been handed to the worker: offsets above it are in the batch still
+        # forming, and will all become durable at the same moment (one record)
+        self.handed = backend.end_offset
         self._scheduled = False  # a _tick is queued with call_soon
         self._inflight = False  # the worker holds a batch
         self._unsynced = False  # written but not fsynced (everysec / no)
@@ -96,23 +101,15 @@ class GroupCommitter:
     def append(self, data: bytes) -> int:
         """Queue effect bytes; return the offset to wait for. Called once per write command."""
         self._buf += data
-        self._appended += len(data)
+        self.appended += len(data)
         if not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._tick)
-        return self._appended
+        return self.appended
 
     def batch_empty(self) -> bool:
         """True when nothing has been appended to the batch now forming (a record starts)."""
         return not self._buf
-
-    @property
-    def appended(self) -> int:
-        return self._appended
-
-    @property
-    def durable(self) -> int:
-        return self._durable
 
     def add_listener(self, fn: Callable[[int], object]) -> None:
         """``fn(durable_offset)`` is called on the loop after each advance, and once on failure."""
@@ -132,6 +129,7 @@ class GroupCommitter:
             return
         if self._buf:
             batch, self._buf = self._buf, bytearray()
+            self.handed = self.appended
             if self.on_new_batch is not None:
                 self.on_new_batch()
         elif self._sync_due and self._unsynced:
@@ -139,7 +137,7 @@ class GroupCommitter:
         else:
             return
         self._inflight = True
-        end, t0 = self._appended, time.perf_counter()
+        end, t0 = self.appended, time.perf_counter()
         fut = self._pool.submit(self._work, batch, not batch)
         fut.add_done_callback(lambda f: self._to_loop(self._done, f, end, len(batch), t0))
 
@@ -183,8 +181,8 @@ class GroupCommitter:
             self._unsynced = True
             if self.appendfsync == "everysec" and self._timer is None:
                 self._timer = self._loop.call_later(1.0, self._sync_timer)
-        advanced = end > self._durable
-        self._durable = end
+        advanced = end > self.durable
+        self.durable = end
         self._kick()  # the next batch starts writing while we release replies
         if advanced:
             self._notify()
@@ -201,7 +199,7 @@ class GroupCommitter:
         self._notify()
 
     def _notify(self) -> None:
-        durable = self._durable
+        durable = self.durable
         for fn in list(self._listeners):
             try:
                 fn(durable)
@@ -220,13 +218,13 @@ class GroupCommitter:
     # -- shutdown / introspection -------------------------------------------------------------
     async def drain(self) -> bool:
         """Wait until everything appended so far is durable. False if the log has failed."""
-        target = self._appended
-        if self._durable < target and self.failed is None and not self._closed:
+        target = self.appended
+        if self.durable < target and self.failed is None and not self._closed:
             fut = self._loop.create_future()
             self._waiters.append((target, fut))
             self._kick()
             await fut
-        return self.failed is None and self._durable >= target
+        return self.failed is None and self.durable >= target
 
     async def close(self) -> bool:
         """Drain, then sync and close the backend on the worker thread. True if all was durable."""
@@ -257,7 +255,7 @@ class GroupCommitter:
 
     def stats(self) -> dict:
         return {
-            "appended": self._appended, "durable": self._durable, "pending": self._appended - self._durable,
+            "appended": self.appended, "durable": self.durable, "pending": self.appended - self.durable,
             "batches": self.batches, "records": self.records, "bytes_written": self.bytes_written,
             "syncs": self.syncs, "last_fsync_time": self.last_fsync_time,
             "last_batch_latency": self.last_batch_latency,

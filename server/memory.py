@@ -1,0 +1,292 @@
+"""Memory accounting: what the dataset costs, kept up to date per changed key.
+
+Redis counts every allocation (``zmalloc_used_memory``).  CPython gives nothing that cheap:
+the resident set (``/proc/self/statm``) almost never shrinks because pymalloc keeps freed
+arenas, ``tracemalloc`` doubles the cost of every allocation, ``mallinfo2()`` does not see
+pymalloc's arenas at all, and ``sys.getallocatedblocks()`` walks every pool (O(memory)).  So
+``used_memory`` is a *model*, maintained incrementally:
+
+* every key has a recorded cost in ``db.sizes`` (key -> cost in 16-byte units, small ints so
+  the record itself allocates nothing beyond its dict slot): the key's bytes object plus the
+  value, estimated from CPython's real object sizes (``sys.getsizeof`` rounded up to the
+  allocator's 16-byte classes; a collection's per-element cost is sampled from a few elements
+  and multiplied by its length, as MEMORY USAGE does in Redis);
+* the record is refreshed when the key changes: :func:`account` runs from
+  ``Server.settle_hazards`` for every key the command touched (after it ran, whatever path it
+  wrote through), and ``db.mem`` holds the sum, so a deletion lowers ``used_memory`` at once;
+* the rest is sampled at most once per millisecond (:func:`overhead`): the hash tables of the
+  per-database dicts (``sys.getsizeof``: CPython dicts never shrink on deletion, and neither
+  does this figure), the SCAN index, client buffers.
+
+``used_memory`` = startup memory + Σ ``db.mem`` + overhead + the log's pending bytes; the
+eviction loop (:mod:`eviction`) uses the same figure without the pending log bytes, as Redis
+leaves its AOF buffer out (``freeMemoryGetNotCountedMemory``).  Cost on the write path: one
+dict lookup, one size estimate (O(1) for strings, O(samples) for collections) and one dict
+store per changed key.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from sys import getsizeof
+from time import monotonic as _monotonic
+
+UNIT = 16        # sizes are recorded in allocator units (pymalloc's alignment)
+SAMPLES = 5      # elements sampled to estimate a collection's per-element cost
+_PER_KEY_META = 0  # the access-clock record: counted with the dicts' tables (overhead)
+
+
+def _obj(n: int) -> int:
+    """Bytes an object of ``n`` bytes really takes: pymalloc's 16-byte classes up to 512 bytes,
+    glibc malloc's 8-byte header and 16-byte rounding above."""
+    if n <= 512:
+        return (n + 15) & ~15
+    return (n + 8 + 15) & ~15
+
+
+def _bytes(b) -> int:
+    return _obj(33 + len(b)) if type(b) is bytes else _obj(getsizeof(b))
+
+
+def _strings(items) -> int:
+    """Σ of the sizes of a few bytes objects."""
+    tot = 0
+    for b in items:
+        tot += _obj(33 + len(b)) if type(b) is bytes else _obj(getsizeof(b))
+    return tot
+
+
+# Collections: a bytes object costs 33 + len bytes rounded up to 16, i.e. 41 + len on average;
+# the per-element cost is averaged over the first SAMPLES elements (lengths only: this runs on
+# the write path) and multiplied by the length.
+
+def _hash_cost(v) -> int:
+    tot = k = 0
+    for f, x in islice(v.items(), SAMPLES):
+        tot += len(f) + len(x)
+        k += 1
+    return _obj(getsizeof(v)) + (len(v) * (82 + tot // k) if k else 0)
+
+
+def _set_cost(v) -> int:
+    tot = k = 0
+    for m in islice(v, SAMPLES):
+        tot += len(m)
+        k += 1
+    return _obj(getsizeof(v)) + (len(v) * (41 + tot // k) if k else 0)
+
+
+def _list_cost(v) -> int:
+    a = v.a
+    h = v.h
+    tot = k = 0
+    for x in a[h:h + SAMPLES]:
+        tot += len(x)
+        k += 1
+    return 48 + _obj(getsizeof(a)) + ((len(a) - h) * (41 + tot // k) if k else 0)
+
+
+def _zset_cost(v) -> int:
+    # per member: its (score, member) tuple (64), the float (32), the list slot and the sorted
+    # list's index share (~16), the dict entry (in getsizeof(d)), the member bytes
+    d = v.d
+    n = len(d)
+    tot = k = 0
+    for m in islice(d, SAMPLES):
+        tot += len(m)
+        k += 1
+    return 64 + _obj(getsizeof(d)) + _obj(getsizeof(v.sl)) + (n * (153 + tot // k) if k else 0)
+
+
+def _generic_cost(v) -> int:
+    try:
+        n = len(v)
+    except TypeError:
+        return _obj(getsizeof(v))
+    try:
+        sample = list(islice(iter(v), SAMPLES))
+    except TypeError:
+        return _obj(getsizeof(v)) + 64 * n
+    return _obj(getsizeof(v)) + (_strings(sample) * n // len(sample) if sample else 0)
+
+
+_BY_NAME = {"SetValue": _set_cost, "ListValue": _list_cost, "ZSet": _zset_cost}
+_COST: dict = {dict: _hash_cost}
+
+
+def value_cost(v) -> int:
+    """Estimated bytes held by value ``v`` (see the module docstring)."""
+    t = type(v)
+    if t is bytes:
+        return _obj(33 + len(v))
+    return (_COST.get(t) or _resolve(t))(v)
+
+
+def _resolve(t):
+    fn = _COST[t] = _BY_NAME.get(t.__name__) or (
+        _stream_cost if t.__name__ == "Stream" else _generic_cost)
+    return fn
+
+
+def _fv(fv) -> int:
+    # a stream entry: its ID (int + bytes form), the field/value list, the strings
+    return 48 + 64 + 8 + _obj(56 + 8 * len(fv)) + _strings(fv)
+
+
+def _stream_cost(s) -> int:
+    nodes = s.nodes
+    tot = 96 + _obj(getsizeof(nodes)) + _obj(getsizeof(s.keys)) + 48 * len(nodes)
+    if nodes:
+        node = nodes[-1]
+        per = 0
+        k = 0
+        for fv in islice(reversed(node.vals), SAMPLES):
+            if fv:
+                per += _fv(fv)
+                k += 1
+        entries = sum(len(n.ids) for n in nodes) if len(nodes) < 64 else len(nodes) * len(node.ids)
+        tot += len(nodes) * (3 * 64 + 120) + (per * entries // k if k else 0)
+    groups = s.groups
+    if groups:
+        for g in groups.values():
+            pel = getattr(g, "pel", None)
+            n = len(pel.d) if pel is not None and hasattr(pel, "d") else 0
+            tot += 256 + 160 * n + 200 * len(getattr(g, "consumers", ()) or ())
+    return tot
+
+
+def key_cost(key, v) -> int:
+    """The recorded cost of one key in :data:`UNIT` s: its name plus its value."""
+    return (_obj(33 + len(key)) + value_cost(v) + UNIT - 1) // UNIT
+
+
+# --------------------------------------------------------------------------- the records
+
+def account(db, key) -> None:
+    """Refresh the recorded cost of ``key`` after a change (or drop it if the key is gone)."""
+    sizes = db.sizes
+    old = sizes.get(key, 0)
+    v = db.data.get(key)
+    if v is None:
+        if old:
+            del sizes[key]
+            db.mem -= old
+            db.server.mem_units -= old
+        db.lru.pop(key, None)
+        return
+    t = type(v)
+    if len(key) > 400:
+        new = key_cost(key, v)
+    elif t is bytes:  # the common case, inlined: key + value objects
+        n = 33 + len(v)
+        new = ((48 + len(key)) >> 4) + ((n + 15) >> 4 if n <= 512 else (n + 23) >> 4)
+    else:
+        fn = _COST.get(t) or _resolve(t)
+        new = ((48 + len(key)) >> 4) + ((fn(v) + 15) >> 4)
+    srv = db.server
+    if new != old:
+        sizes[key] = new
+        db.mem += new - old
+        srv.mem_units += new - old
+    if srv.lfu:
+        if key not in db.lru:
+            db.lru[key] = srv.lfu_init  # a new object: LFU_INIT_VAL
+    else:
+        db.lru[key] = srv.lruclock  # written now
+
+
+def recount(db) -> None:
+    """Rebuild ``db``'s records from scratch (after its dicts were replaced wholesale)."""
+    sizes = {}
+    tot = 0
+    for k, v in db.data.items():
+        c = key_cost(k, v)
+        sizes[k] = c
+        tot += c
+    db.sizes = sizes
+    db.server.mem_units += tot - db.mem
+    db.mem = tot
+    db.acct_data = db.data
+    lru = db.lru
+    if lru:
+        data = db.data
+        db.lru = {k: x for k, x in lru.items() if k in data}
+
+
+def check_records(srv) -> None:
+    """Recount a database whose dicts were replaced wholesale (a snapshot was loaded)."""
+    for db in srv.dbs:
+        if db.acct_data is not db.data:
+            recount(db)
+
+
+def dataset_bytes(srv) -> int:
+    """Σ of the recorded per-key costs, in bytes."""
+    check_records(srv)
+    return srv.mem_units * UNIT
+
+
+def _tables(srv) -> int:
+    """The per-database hash tables (data, expires, sizes, access clocks) and SCAN indexes."""
+    n = 0
+    for db in srv.dbs:
+        if db.data or db.sizes:
+            n += getsizeof(db.data) + getsizeof(db.sizes) + getsizeof(db.lru)
+        if db.expires:
+            n += getsizeof(db.expires)
+        idx = db.keyindex
+        if idx is not None and idx.cur is not None:
+            keys = idx.cur.keys
+            # the list, plus the removed keys it still keeps alive
+            n += getsizeof(keys) + max(len(keys) - len(db.data), 0) * 64
+    return n
+
+
+class _Cache:
+    __slots__ = ("t", "tables", "clients", "base")
+
+    def __init__(self):
+        self.t = -1.0
+        self.tables = 0
+        self.clients = 0
+        self.base = 0  # startup + tables + clients
+
+
+def overhead(srv, force: bool = False):
+    """(hash tables, client buffers) in bytes, sampled at most once per millisecond."""
+    c = srv.mem_cache
+    now = _monotonic()
+    if force or now - c.t >= 0.001:
+        _refresh(srv, c, now)
+    return c.tables, c.clients
+
+
+def _refresh(srv, c, now) -> None:
+    from .info import clients_memory
+    check_records(srv)
+    c.tables = _tables(srv)
+    c.clients = clients_memory(srv)
+    c.base = startup_bytes(srv) + c.tables + c.clients
+    c.t = now
+
+
+def take_startup(srv) -> None:
+    """used_memory_startup: the private resident memory once the server is set up (listener,
+    TLS, log open), before any data is loaded; the base of ``used_memory``."""
+    from . import info
+    srv.memory_startup = max(info._private_resident(), info._STARTUP_MEMORY)
+
+
+def startup_bytes(srv) -> int:
+    from . import info
+    return getattr(srv, "memory_startup", None) or info._STARTUP_MEMORY
+
+
+def used_for_eviction(srv) -> int:
+    """used_memory minus what Redis does not count for eviction (the log's pending bytes).
+    Runs before every command while maxmemory is set: O(1) but once a millisecond."""
+    c = srv.mem_cache
+    now = _monotonic()
+    if now - c.t >= 0.001:
+        _refresh(srv, c, now)
+    return c.base + srv.mem_units * UNIT
