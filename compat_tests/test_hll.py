@@ -768,3 +768,11 @@ def test_truncated_xzero_split_within_one_call(r2):
     assert ex(r2, 'PFADD', 'c', 'x6') == 1
     assert ex(r2, 'GET', 'c') == b'HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80F\x17\x84H+\x84@'
 
+
+
+def test_pfselftest(r2):
+    assert ex(r2, "PFSELFTEST") == b"OK"
+
+
+def test_pfselftest_arity(r2):
+    assert err(r2, "PFSELFTEST", "x") == "ERR wrong number of arguments for 'pfselftest' command"
