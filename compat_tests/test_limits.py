@@ -372,3 +372,58 @@ def test_frame_with_many_arguments_in_small_pieces(raw):
     for i in range(0, len(data), 1000):
         raw.send(data[i:i + 1000])
     assert raw.recv_reply(timeout=10) == b":50000\r\n"
+
+
+# --------------------------------------------------------------------------- huge random replies
+
+
+@pytest.mark.parametrize("setup, command", [
+    (("HSET", "obuf:h", "a", "b"), ("HRANDFIELD", "obuf:h", -999999999)),
+    (("HSET", "obuf:h", "a", "b"), ("HRANDFIELD", "obuf:h", -999999999, "WITHVALUES")),
+    (("SADD", "obuf:s", "a"), ("SRANDMEMBER", "obuf:s", -999999999)),
+    (("ZADD", "obuf:z", 1, "a"), ("ZRANDMEMBER", "obuf:z", -999999999)),
+    (("ZADD", "obuf:z", 1, "a"), ("ZRANDMEMBER", "obuf:z", -999999999, "WITHSCORES")),
+])
+def test_huge_random_reply_stopped_by_output_limit(config, make_raw, r2, setup, command):
+    """A billion picks with repetition: the client passes its output buffer limit early and is
+    closed mid-reply; the server neither builds the reply nor stops serving others."""
+    config("client-output-buffer-limit", "normal 1000000 0 0")
+    ex(r2, *setup)
+    conn = make_raw()
+    t0 = time.monotonic()
+    conn.send(resp_encode(*command))
+    data = conn.read_until_closed(30)
+    assert len(data) < 50_000_000
+    assert time.monotonic() - t0 < 30
+    assert ex(r2, "PING") == b"PONG"
+
+
+def test_large_random_reply_within_limit_is_complete(r2, make_raw):
+    ex(r2, "SADD", "obuf:s2", "a")
+    conn = make_raw()
+    conn.send(resp_encode("SRANDMEMBER", "obuf:s2", -20000))
+    first = conn.recv_reply(30)
+    assert first.startswith(b"*20000\r\n")
+    assert first.count(b"$1\r\na\r\n") == 20000
+
+
+def test_large_random_reply_in_exec_and_scripts(r2):
+    ex(r2, "SADD", "obuf:s3", "a")
+    ex(r2, "HSET", "obuf:h3", "f", "v")
+    ex(r2, "ZADD", "obuf:z3", 1, "m")
+    ex(r2, "MULTI")
+    ex(r2, "SRANDMEMBER", "obuf:s3", -10000)
+    ex(r2, "HRANDFIELD", "obuf:h3", -10000, "WITHVALUES")
+    ex(r2, "ZRANDMEMBER", "obuf:z3", -10000, "WITHSCORES")
+    s, h, z = ex(r2, "EXEC")
+    assert s == [b"a"] * 10000
+    assert h == [b"f", b"v"] * 10000
+    assert z == [b"m", b"1"] * 10000
+    assert ex(r2, "EVAL", "return #redis.call('srandmember', KEYS[1], -10000)", 1, "obuf:s3") == 10000
+    assert ex(r2, "EVAL", "return #redis.call('hrandfield', KEYS[1], -10000, 'withvalues')", 1, "obuf:h3") == 20000
+
+
+def test_large_random_reply_resp3(make_client):
+    c = make_client(protocol=3)
+    ex(c, "HSET", "obuf:h4", "f", "v")
+    assert ex(c, "HRANDFIELD", "obuf:h4", -9000, "WITHVALUES") == [[b"f", b"v"]] * 9000

@@ -73,6 +73,52 @@ class Push(list):
     __slots__ = ()
 
 
+class Lazy:
+    """An array of ``n`` elements produced in chunks while it is encoded, for huge replies that a
+    client may not be allowed to receive whole (HRANDFIELD/SRANDMEMBER/ZRANDMEMBER with a large
+    negative count).  ``chunks`` yields lists of reply values (``n`` in all); after each chunk
+    ``stop()`` is asked whether to go on -- as Redis checks CLIENT_CLOSE_ASAP in those loops, so
+    a client over its output buffer limit is closed mid-reply instead of the server building
+    the whole reply in memory.  Iterating a Lazy gives every element (for EXEC, scripts)."""
+
+    __slots__ = ("n", "chunks", "stop")
+
+    def __init__(self, n: int, chunks, stop=None):
+        self.n, self.chunks, self.stop = n, chunks, stop
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            yield from chunk
+
+    def __len__(self):
+        return self.n
+
+
+LAZY_MIN = 8192  # picks below this are built as a plain list
+LAZY_CHUNK = 1024
+
+
+def random_picks(c, n: int, pick, per: int = 1) -> "Lazy | list":
+    """``n`` elements made by ``pick(k)`` (a list of ``k`` picks, ``per`` reply elements each),
+    lazily in chunks when ``n`` is large, stopping as soon as the client ``c`` is over its output
+    buffer limit (then closed)."""
+    if n < LAZY_MIN:
+        return pick(n)
+    srv = c.server
+
+    def chunks():
+        left = n
+        while left > 0:
+            k = min(left, LAZY_CHUNK)
+            left -= k
+            yield pick(k)
+
+    def stop():
+        return c.closing or srv.check_output_limit(c)
+
+    return Lazy(n * per, chunks(), stop)
+
+
 class _NilArray:
     __slots__ = ()
 
@@ -181,6 +227,14 @@ def encode(v, proto: int, out: bytearray) -> None:
             out += b":1\r\n" if v else b":0\r\n"
     elif v is NilArray:
         out += NULL3 if proto == 3 else b"*-1\r\n"
+    elif t is Lazy:
+        out += b"*%d\r\n" % v.n
+        stop = v.stop
+        for chunk in v.chunks:
+            for item in chunk:
+                encode(item, proto, out)
+            if stop is not None and stop():
+                break
     elif isinstance(v, RedisError):
         out += encode_error(v.msg)
     elif isinstance(v, str):

@@ -371,17 +371,23 @@ def hrandfield(c, argv):
         k = -count if count < 0 else 1
         if k == 1:
             picks = [_random_field(h)]
-        else:
-            picks = random.choices(list(h), k=k)
+            if not withvalues:
+                return picks
+            return [[f, h[f]] for f in picks] if resp3 else [picks[0], h[picks[0]]]
+        fields = list(h)
         if not withvalues:
-            return picks
+            return resp.random_picks(c, k, lambda m: random.choices(fields, k=m))
         if resp3:
-            return [[f, h[f]] for f in picks]
-        out = []
-        for f in picks:
-            out.append(f)
-            out.append(h[f])
-        return out
+            return resp.random_picks(c, k, lambda m: [[f, h[f]] for f in random.choices(fields, k=m)])
+
+        def flat(m):
+            out = []
+            for f in random.choices(fields, k=m):
+                out.append(f)
+                out.append(h[f])
+            return out
+
+        return resp.random_picks(c, k, flat, 2)
     if count >= size:
         # CASE 2: the whole hash, in its own order.
         if not withvalues:

@@ -243,7 +243,8 @@ def srandmember(c, argv):
         k = -count if count < 0 else 1
         if k == 1:
             return [_random_member(s)]
-        return random.choices(list(s), k=k)
+        members = list(s)
+        return resp.random_picks(c, k, lambda m: random.choices(members, k=m))
     if count >= len(s):
         return _members(s)
     return random.sample(list(s), count)

@@ -608,12 +608,13 @@ def zrandmember(c, argv):
     sl = z.sl
     size = len(sl)
     if not uniq or count == 1:
-        # CASE 1: count random picks, repetitions allowed.
+        # CASE 1: count random picks, repetitions allowed (made lazily when count is huge, so
+        # a client over its output buffer limit stops it, as Redis checks CLIENT_CLOSE_ASAP)
         if count * 4 > size:
             pool = list(sl)
-            items = [pool[i] for i in random.choices(range(size), k=count)]
-        else:
-            items = [sl[i] for i in random.choices(range(size), k=count)]
+            return resp.random_picks(c, count, lambda m: _reply_items(
+                c, [pool[i] for i in random.choices(range(size), k=m)], withscores), 2 if withscores and c.proto == 2 else 1)
+        items = [sl[i] for i in random.choices(range(size), k=count)]
     elif count >= size:
         # CASE 2: the whole set, walked from the tail as zuiNext does.
         items = list(sl.islice(0, size, reverse=True))

@@ -537,6 +537,8 @@ class LuaEngine:
             return v
         if v is None or v is resp.NilArray:
             return False if proto == 2 else None
+        if t is resp.Lazy:
+            return self.to_lua(list(v), proto)
         if t is list or t is tuple:
             for x in v:
                 if type(x) is not bytes:
