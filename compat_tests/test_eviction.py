@@ -184,6 +184,33 @@ def test_volatile_partial_eviction_keeps_persistent_keys(r2, mm, policy):
     assert counted(r2) <= limit
 
 
+@pytest.mark.parametrize("policy", ["volatile-lru", "volatile-lfu", "volatile-random",
+                                    "volatile-ttl"])
+def test_volatile_churn_stays_under_the_limit(r2, mm, policy):
+    # unit/maxmemory "policy ... should only remove volatile keys": near the limit, every new
+    # volatile key evicts an older one; replacing keys one by one must not make the hash tables
+    # grow past what evicting the volatile keys can make up for
+    ex(r2, "FLUSHALL")
+    limit = used(r2) + 100 * 1024
+    ex(r2, "CONFIG", "SET", "maxmemory", limit)
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", policy)
+    n = 0
+    while True:
+        if n % 2:
+            ex(r2, "SETEX", "key:%d" % n, 10000, "x")
+        else:
+            ex(r2, "SET", "key:%d" % n, "x")
+        if used(r2) + 4096 > limit:
+            break
+        n += 1
+    assert n > 10
+    for j in range(n):
+        ex(r2, "SETEX", "foo:%d" % j, 10000, "x")
+    assert used(r2) < limit + 4096
+    assert all(ex(r2, "EXISTS", "key:%d" % j) == 1 for j in range(0, n, 2))
+    ex(r2, "FLUSHALL")
+
+
 def test_volatile_ttl_evicts_the_soonest_expiring(r2, mm):
     fill(r2, "p", 10, 1000)
     fill(r2, "t", 40, 1000, ttl=1000)  # t<i> expires in 1000+i seconds

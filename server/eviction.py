@@ -204,7 +204,7 @@ def evict_key(srv, db, key) -> None:
         db.expires.pop(key, None)
     memory.account(db, key)
     srv.stat_evicted_keys += 1
-    srv.on_key_change(db, key)
+    srv.on_key_change(db, key, True)
     srv.notify(db, key, b"evicted", "e")
 
 
@@ -226,6 +226,10 @@ def perform_evictions(srv, settle: bool = False) -> int:
     used = memory.used_for_eviction(srv)
     if not maxmem or used <= maxmem:
         return EVICT_OK
+    if memory.compact_tables(srv):  # the hash tables' slack first (memory.py)
+        used = memory.used_for_eviction(srv)
+        if used <= maxmem:
+            return EVICT_OK
     allkeys, kind = _POLICIES.get(srv.config["maxmemory-policy"], (False, None))
     if kind is None:
         return EVICT_FAIL

@@ -284,9 +284,76 @@ def startup_bytes(srv) -> int:
 
 def used_for_eviction(srv) -> int:
     """used_memory minus what Redis does not count for eviction (the log's pending bytes).
-    Runs before every command while maxmemory is set: O(1) but once a millisecond."""
+    Runs before every command while maxmemory is set: O(1) but once a millisecond -- except
+    the hash tables, measured on every call once the figure is within their own size of the
+    limit: a table that just grew (a dict doubles at once) must not go unseen until the next
+    sample, or a command would run over the limit unchecked."""
     c = srv.mem_cache
     now = _monotonic()
     if now - c.t >= 0.001:
         _refresh(srv, c, now)
+    else:
+        used = c.base + srv.mem_units * UNIT
+        if used + c.tables < srv.maxmemory:
+            return used
+        tables = _tables(srv)
+        if tables != c.tables:
+            c.base += tables - c.tables
+            c.tables = tables
     return c.base + srv.mem_units * UNIT
+
+
+# --------------------------------------------------------------------------- compaction
+# A CPython dict never shrinks when keys are deleted, and when a dict whose keys are replaced
+# over and over (evict one, add one) runs out of entry slots it is rebuilt at twice the size its
+# live keys need.  Redis's tables do not grow that way (chaining; and ``dictExpandAllowed``
+# refuses to expand over maxmemory), so before evicting keys for memory the tables' slack is
+# reclaimed: a table larger than 1.5x what its keys need is rebuilt in place (same object,
+# same order; O(keys), at most once per len/4 insertions).
+
+_SENTINEL = object()
+
+
+def _dict_bytes(slots: int) -> int:
+    """sys.getsizeof of a dict with ``slots`` hash slots (CPython 3.11 layout, non-str keys)."""
+    ix = 1 if slots <= 128 else 2 if slots <= 1 << 15 else 4 if slots <= 1 << 31 else 8
+    return 96 + slots * ix + (slots * 2 // 3) * 24
+
+
+def _compact_slots(n: int) -> int:
+    """The hash slots of ``dict(d)`` for a dict of ``n`` keys."""
+    return max(8, 1 << (((n * 3 + 1) // 2) - 1).bit_length())
+
+
+def _compact(d: dict) -> bool:
+    """Rebuild ``d`` in place if it holds much more table than its keys need."""
+    n = len(d)
+    slots = _compact_slots(n)
+    if slots * 2 // 3 - n < n // 4:
+        slots *= 2  # rebuilt with room to grow (see below), or it would grow again at once
+    if getsizeof(d) < 1.5 * _dict_bytes(slots):
+        return False
+    tmp = dict(d)
+    d.clear()
+    d.update(tmp)
+    del tmp
+    if getsizeof(d) < _dict_bytes(slots):
+        # full to the last slot: one insertion more resizes it to the size wanted
+        d[_SENTINEL] = None
+        del d[_SENTINEL]
+    return True
+
+
+def compact_tables(srv) -> bool:
+    """Reclaim the slack of the per-database hash tables; True if any was rebuilt (the memory
+    figures are then measured again)."""
+    done = False
+    for db in srv.dbs:
+        if not (db.data or db.sizes or db.lru or db.expires):
+            continue
+        for d in (db.data, db.expires, db.sizes, db.lru):
+            if len(d) < 1 << 20 and _compact(d):
+                done = True
+    if done:
+        overhead(srv, force=True)
+    return done
