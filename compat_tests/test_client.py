@@ -389,6 +389,23 @@ def test_client_info_values_of_a_fresh_connection(r2):
     assert info[b"events"] == b"r"
 
 
+def test_client_info_qbuf_holds_the_running_request(raw):
+    # the query buffer is trimmed only after every request of a read ran: the running
+    # client's qbuf is the whole read (26 bytes for CLIENT INFO alone)
+    assert fields(raw.cmd("CLIENT", "INFO").split(b"\r\n", 1)[1][:-3])[b"qbuf"] == b"26"
+    assert fields(raw.cmd("CLIENT", "LIST", "ID", str(_raw_id(raw))).split(b"\r\n", 1)[1][:-3])[
+        b"qbuf"] == b"%d" % len(resp_encode("CLIENT", "LIST", "ID", str(_raw_id(raw))))
+    raw.send(resp_encode("CLIENT", "INFO") + resp_encode("PING") + resp_encode("CLIENT", "INFO"))
+    first, pong, second = raw.recv_replies(3)
+    assert pong == b"+PONG\r\n"
+    for reply in (first, second):
+        assert fields(reply.split(b"\r\n", 1)[1][:-3])[b"qbuf"] == b"66"
+
+
+def _raw_id(raw) -> int:
+    return int(raw.cmd("CLIENT", "ID")[1:-2])
+
+
 def test_client_info_matches_client_list(r2):
     my_id = ex(r2, "CLIENT", "ID")
     mine = fields(ex(r2, "CLIENT", "INFO").strip())

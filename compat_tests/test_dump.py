@@ -273,3 +273,80 @@ def test_migrate_nokey_and_errors(r2):
 def test_migrate_getkeys(r2):
     assert ex(r2, "COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "10") == [b"k"]
     assert ex(r2, "COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "COPY", "KEYS", "a", "b") == [b"a", b"b"]
+
+
+@pytest.fixture
+def _policy(r2):
+    before = ex(r2, "CONFIG", "GET", "maxmemory-policy")[1]
+    yield
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", before)
+
+
+def test_restore_idletime_sets_lru_clock(r2, _policy):
+    r2.set("a", "v")
+    p = ex(r2, "DUMP", "a")
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    assert ex(r2, "RESTORE", "b", 0, p, "IDLETIME", 1000) == b"OK"
+    assert 1000 <= ex(r2, "OBJECT", "IDLETIME", "b") <= 1010
+    # under an LRU policy FREQ is accepted and ignored
+    assert ex(r2, "RESTORE", "c", 0, p, "FREQ", 100) == b"OK"
+    assert ex(r2, "OBJECT", "IDLETIME", "c") <= 10
+    # a huge idle time underflows the wrapping 24-bit clock: half-way round it
+    assert ex(r2, "RESTORE", "d", 0, p, "IDLETIME", 10 ** 9) == b"OK"
+    assert 2 ** 23 - 20 <= ex(r2, "OBJECT", "IDLETIME", "d") <= 2 ** 23 + 20
+    assert ex(r2, "GET", "b") == b"v"
+
+
+def test_restore_freq_sets_lfu_counter(r2, _policy):
+    r2.set("a", "v")
+    p = ex(r2, "DUMP", "a")
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    assert ex(r2, "RESTORE", "b", 0, p, "FREQ", 100) == b"OK"
+    assert ex(r2, "OBJECT", "FREQ", "b") == 100
+    assert ex(r2, "RESTORE", "b", 0, p, "FREQ", 0, "REPLACE") == b"OK"
+    assert ex(r2, "OBJECT", "FREQ", "b") == 0
+    # under an LFU policy IDLETIME is accepted and ignored: a new key's counter
+    assert ex(r2, "RESTORE", "c", 0, p, "IDLETIME", 1000) == b"OK"
+    assert ex(r2, "OBJECT", "FREQ", "c") == 5
+
+
+# ---- MIGRATE between two instances of the target -------------------------------------------
+
+
+@pytest.fixture
+def migrate_pair(target, make_server):
+    """(source, destination) clients of two fresh instances of the target; Perdure's source
+    trusts the destination's development CA (``tls-ca-cert-file``)."""
+    dst = make_server()
+    src = make_server("--tls-ca-cert-file", dst.ca_file) if target == "perdure" else make_server()
+    a, b = src.client(), dst.client()
+    yield a, b, dst.port
+    a.close()
+    b.close()
+
+
+def test_migrate_moves_copies_and_replaces(migrate_pair):
+    a, b, port = migrate_pair
+    a.set("k", "v1")
+    a.execute_command("PEXPIRE", "k", 100000)
+    assert b"migrate_cached_sockets:0" in ex(a, "INFO", "stats")
+    assert ex(a, "MIGRATE", "127.0.0.1", port, "k", 0, 5000) == b"OK"
+    assert b"migrate_cached_sockets:1" in ex(a, "INFO", "stats")
+    assert ex(a, "EXISTS", "k") == 0
+    assert ex(b, "GET", "k") == b"v1"
+    assert 0 < ex(b, "PTTL", "k") <= 100000
+    a.set("k", "v2")
+    # the key exists on the target: the target's error, as an ERR
+    assert err(a, "MIGRATE", "127.0.0.1", port, "k", 0, 5000) == (
+        "ERR Target instance replied with error: BUSYKEY Target key name already exists.")
+    assert ex(a, "GET", "k") == b"v2"
+    assert ex(a, "MIGRATE", "127.0.0.1", port, "k", 0, 5000, "COPY", "REPLACE") == b"OK"
+    assert ex(a, "GET", "k") == b"v2"
+    assert ex(b, "GET", "k") == b"v2"
+    assert ex(b, "PTTL", "k") == -1
+    a.set("x", "1")
+    a.set("y", "2")
+    assert ex(a, "MIGRATE", "127.0.0.1", port, "", 3, 5000, "KEYS", "x", "nokey", "y") == b"OK"
+    assert ex(a, "EXISTS", "x", "y") == 0
+    b.execute_command("SELECT", 3)
+    assert ex(b, "MGET", "x", "y") == [b"1", b"2"]

@@ -463,3 +463,23 @@ def test_keyspace_in_default(r2):
 
 
 
+
+
+# --------------------------------------------------------------------------- getSafeInfoString
+
+
+def test_unsafe_command_names_sanitized_in_commandstats(make_raw, r2):
+    # "host:" is a command (it closes the connection: a protocol-smuggling guard)
+    conn = make_raw()
+    conn.send(resp_encode("host:"))
+    conn.read_until_closed(5)
+    text = info(r2, "commandstats")
+    assert re.search(r"^cmdstat_host_:calls=\d+,", text, re.M)
+    assert "cmdstat_host::" not in text
+
+
+def test_unsafe_error_codes_sanitized_in_errorstats(r2):
+    ex(r2, "CONFIG", "RESETSTAT")
+    err(r2, "EVAL", "return redis.error_reply('MY:ERR#X boom')", "0")
+    text = info(r2, "errorstats")
+    assert "errorstat_MY_ERR_X:count=1" in text.splitlines()

@@ -582,3 +582,34 @@ def test_command_categories(r2):
     assert cats["flushall"] == {b"@keyspace", b"@write", b"@slow", b"@dangerous"}
     assert cats["swapdb"] == {b"@keyspace", b"@write", b"@fast", b"@dangerous"}
     assert cats["del"] == {b"@keyspace", b"@write", b"@slow"}
+
+
+# --------------------------------------------------------------------------- LOOKUP_NOTOUCH
+
+
+@pytest.fixture
+def _lru_policy(r2):
+    before = ex(r2, "CONFIG", "GET", "maxmemory-policy")[1]
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    yield
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", before)
+
+
+def test_ttl_type_exists_object_scan_do_not_touch_the_key(r2, _lru_policy):
+    ex(r2, "SET", "src", "v")
+    payload = ex(r2, "DUMP", "src")
+    assert ex(r2, "RESTORE", "idle", 0, payload, "IDLETIME", 1000) == b"OK"
+    # lookupKeyReadWithFlags(LOOKUP_NOTOUCH): none of these is an access of the key
+    assert ex(r2, "TTL", "idle") == -1
+    assert ex(r2, "PTTL", "idle") == -1
+    assert ex(r2, "TYPE", "idle") == b"string"
+    assert ex(r2, "EXISTS", "idle", "idle") == 2
+    assert ex(r2, "OBJECT", "ENCODING", "idle") == b"embstr"
+    ex(r2, "SCAN", "0", "COUNT", "1000", "TYPE", "string")
+    assert ex(r2, "OBJECT", "IDLETIME", "idle") >= 1000
+    # TOUCH and reads are accesses
+    assert ex(r2, "TOUCH", "idle") == 1
+    assert ex(r2, "OBJECT", "IDLETIME", "idle") < 10
+    assert ex(r2, "RESTORE", "idle2", 0, payload, "IDLETIME", 1000) == b"OK"
+    assert ex(r2, "GET", "idle2") == b"v"
+    assert ex(r2, "OBJECT", "IDLETIME", "idle2") < 10

@@ -958,3 +958,69 @@ def test_quit_is_an_unknown_command_in_scripts(r2):
     assert eval_err(r2, script) == run_error(
         script, "@user_script:1: @user_script: 1: Unknown Redis command called from Lua script")
     assert ex(r2, "EVAL", "return redis.call('ping')", "0") == b"PONG"
+
+
+# --------------------------------------------------------------------------- reply conversion is raw
+
+
+def test_return_globals_table_is_an_empty_array(r2):
+    assert ex(r2, "EVAL", "return _G", "0") == []
+
+
+def test_return_table_whose_index_metamethod_raises(r2):
+    # luaReplyToRedisReply reads the table with lua_rawget: no metamethod runs
+    script = "local a = {}; setmetatable(a,{__index=function() foo() end}) return a"
+    assert ex(r2, "EVAL", script, "0") == []
+
+
+def test_return_table_whose_index_metamethod_calls_redis(r2):
+    script = ("local a = {}; setmetatable(a,{__index=function() redis.call('set', 'x', '1') end}) "
+              "return a")
+    assert ex(r2, "EVAL", script, "0") == []
+    assert ex(r2, "GET", "x") is None
+
+
+def test_return_table_with_metatable_fields_is_not_an_error(r2):
+    script = "local a = setmetatable({1, 2}, {__index={err='no', ok='no'}}) return a"
+    assert ex(r2, "EVAL", script, "0") == [1, 2]
+
+
+def test_return_recursive_table_hits_the_stack_limit(raw):
+    raw.send(resp_encode("EVAL", "local a = {}; local b = {a}; a[1] = b; return a", "0"))
+    n = 0
+    while True:
+        reply = raw.recv_reply(timeout=10)
+        if reply.startswith(b"-"):
+            break
+        assert reply == b"*1\r\n" * 7995 + b"-ERR reached lua stack limit\r\n"
+        n += 1
+        break
+    assert n == 1
+    assert raw.cmd("PING") == b"+PONG\r\n"
+
+
+def test_return_recursive_map_hits_the_stack_limit(raw):
+    raw.cmd("HELLO", "3")
+    raw.send(resp_encode("EVAL", "local a = {}; a.map = {x = a}; return a", "0"))
+    reply = raw.recv_reply(timeout=10)
+    depth = reply.count(b"%1\r\n$1\r\nx\r\n")
+    assert reply == b"%1\r\n$1\r\nx\r\n" * depth + b"-ERR reached lua stack limit\r\n"
+    assert depth == 2665
+    assert raw.cmd("PING") == b"+PONG\r\n"
+
+
+def test_call_with_massive_unpacked_arguments(r2):
+    script = ('local a = {} for i=1,7999 do a[i] = 1 end '
+              'return redis.call("lpush", "l", unpack(a))')
+    assert ex(r2, "EVAL", script, "0") == 7999
+    script = ('local a = {} for i=1,7990 do a[i] = "v" .. i end '
+              'return redis.pcall("rpush", "l2", unpack(a))')
+    assert ex(r2, "EVAL", script, "0") == 7990
+    assert ex(r2, "LINDEX", "l2", "-1") == b"v7990"
+
+
+def test_call_with_massive_arguments_checks_their_types(r2):
+    script = ('local a = {} for i=1,5000 do a[i] = 1 end a[4000] = true '
+              'return redis.call("lpush", "l", unpack(a))')
+    assert eval_err(r2, script) == run_error(
+        script, "@user_script:1: Lua redis() command arguments must be strings or integers")

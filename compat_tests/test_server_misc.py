@@ -147,6 +147,46 @@ def test_slowlog_skips_exec_but_logs_its_commands(r2, raw, slowlog_all):
     assert names == [b"GET", b"SET", b"MULTI", b"SLOWLOG"]
 
 
+def test_slowlog_redacts_acl_setuser_and_sensitive_configs(r2, slowlog_all):
+    assert err(r2, "ACL", "SETUSER", "slowlog user", "+get") == (
+        "ERR Usernames can't contain spaces or null characters")
+    ex(r2, "ACL", "SETUSER", "slowlog-user", "+get", "+set")
+    ex(r2, "CONFIG", "SET", "masterauth", "")
+    ex(r2, "CONFIG", "SET", "masteruser", "")
+    ex(r2, "CONFIG", "SET", "slowlog-max-len", "128")
+    assert err(r2, "AUTH", "a", "b", "c") == "ERR syntax error"  # refused before redaction
+    ex(r2, "ACL", "WHOAMI")
+    ex(r2, "ACL", "DELUSER", "slowlog-user")
+    got = [e[3] for e in ex(r2, "SLOWLOG", "GET", "-1")]
+    assert got == [
+        [b"ACL", b"DELUSER", b"slowlog-user"],
+        [b"ACL", b"WHOAMI"],
+        [b"AUTH", b"a", b"b", b"c"],
+        [b"CONFIG", b"SET", b"slowlog-max-len", b"128"],
+        [b"CONFIG", b"SET", b"masteruser", b"(redacted)"],
+        [b"CONFIG", b"SET", b"masterauth", b"(redacted)"],
+        [b"ACL", b"SETUSER", b"(redacted)", b"(redacted)", b"(redacted)"],
+        [b"ACL", b"SETUSER", b"(redacted)", b"(redacted)"],
+        [b"SLOWLOG", b"RESET"],
+    ]
+
+
+def test_slowlog_logs_served_blocked_command_as_sent(r2, make_raw, slowlog_all):
+    ex(r2, "DEL", "slowlog-l")
+    blocked = make_raw()
+    blocked.send(resp_encode("BLPOP", "slowlog-l", "0"))
+    deadline = time.monotonic() + 5
+    while b"blocked_clients:1" not in ex(r2, "INFO", "clients") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ex(r2, "SLOWLOG", "RESET")
+    assert ex(r2, "RPUSH", "slowlog-l", "a") == 1
+    assert blocked.recv_replies(1) == [b"*2\r\n$9\r\nslowlog-l\r\n$1\r\na\r\n"]
+    got = [e[3] for e in ex(r2, "SLOWLOG", "GET", "-1")]
+    # handleClientsBlockedOnKeys runs after RPUSH's call(): the served BLPOP comes next, as the
+    # client sent it (its effect is logged as LPOP)
+    assert got == [[b"BLPOP", b"slowlog-l", b"0"], [b"RPUSH", b"slowlog-l", b"a"], [b"SLOWLOG", b"RESET"]]
+
+
 def test_slowlog_threshold_disabled(r2, slowlog_all):
     ex(r2, "CONFIG", "SET", "slowlog-log-slower-than", "-1")
     ex(r2, "SLOWLOG", "RESET")
@@ -243,6 +283,22 @@ def test_latency_command_event(r2, latency):
                              b"mind talking about it, do you Dave?\n\n1. command: 1 latency spikes")
     assert ex(r2, "LATENCY", "RESET", "nosuch", "COMMAND") == 1
     assert ex(r2, "LATENCY", "LATEST") == []
+
+
+def test_latency_expire_cycle_event(r2, latency):
+    ex(r2, "CONFIG", "SET", "latency-monitor-threshold", "1")
+    for base in range(0, 300000, 10000):
+        ex(r2, "SADD", "latency-bigset", *range(base, base + 10000))
+    ex(r2, "LATENCY", "RESET")
+    keys = ex(r2, "DBSIZE")
+    assert ex(r2, "PEXPIRE", "latency-bigset", "1") == 1
+    deadline = time.monotonic() + 5
+    while ex(r2, "DBSIZE") == keys and time.monotonic() < deadline:
+        time.sleep(0.05)  # DBSIZE expires nothing: the active expire cycle deletes the set
+    assert ex(r2, "DBSIZE") == keys - 1
+    # freeing a 300000-member set inside activeExpireCycle takes well over a millisecond
+    events = {e[0] for e in ex(r2, "LATENCY", "LATEST")}
+    assert b"expire-cycle" in events
 
 
 def test_latency_below_threshold_not_recorded(r2, latency):

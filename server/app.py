@@ -76,6 +76,7 @@ class Server:
         self.lruclock = 0
         self.lfu_now = -1
         self.lfu_init = 0
+        self.clock_sets = []            # (db, key, word): explicit access clocks (RESTORE IDLETIME/FREQ)
         self.evict_pool = []
         self.evict_next_db = 0
         self.evict_proc_running = False
@@ -92,6 +93,7 @@ class Server:
         self.stat_connections = 0
         self.stat_rejected_conn = 0
         self.stat_expired_keys = 0
+        self.stat_expire_cycle_time_used = 0.0  # seconds spent in active expiry (INFO)
         self.stat_evicted_keys = 0
         self.stat_keyspace_hits = 0
         self.stat_keyspace_misses = 0
@@ -124,11 +126,25 @@ class Server:
         if config["cluster-enabled"]:
             from .cluster import setup as cluster_setup
             self.cluster = cluster_setup(self)
+        self.update_lane()
+
+    def update_lane(self) -> None:
+        """Recompute ``lane``, the token of :func:`dispatch.process`'s fast lane: None while a
+        rare server-wide condition holds (loading, cluster mode, maxmemory, CLIENT PAUSE, a
+        script past lua-time-limit, a failed log, MONITOR clients), else a new object, so that
+        every connection is checked again before it takes the fast lane.  Call it after
+        changing any of these (commands flagged ``breaks_lane`` get it from the dispatcher)."""
+        if (self.loading or self.cluster is not None or self.maxmemory or self.pause_type
+                or self.lua_timedout or self.log_failed or self.monitors):
+            self.lane = None
+        else:
+            self.lane = object()
 
     # ---- config --------------------------------------------------------------------------
     def _config_changed(self, name, value):
         if name == "maxmemory":
             self.maxmemory = value
+            self.update_lane()
             if value and self.loop is not None:
                 eviction.perform_evictions(self)  # as CONFIG SET maxmemory does in Redis
         elif name == "maxmemory-policy":
@@ -191,13 +207,14 @@ class Server:
         self.propagated = True
         self.log_effect(db.id if db is not None else self.log_db, argv)
 
-    def on_key_change(self, db, key) -> None:
+    def on_key_change(self, db, key, by_server=False) -> None:
+        """``by_server``: expiry / eviction, no client made the change (signalModifiedKey(NULL))."""
         self.touched.append((db, key))
         if self.blocking_keys and (db.id, key) in self.blocking_keys:
             self.ready_keys.append((db, key))
         self.watch_touch(db, key)
         if self.tracking is not None:  # CLIENT TRACKING (tracking.py): invalidate cached copies
-            self.tracking.invalidate(key)
+            self.tracking.invalidate(key, by_server)
 
     def watch_touch(self, db, key):
         """Invalidate WATCHes on ``key`` (the transactions module replaces this)."""
@@ -214,6 +231,11 @@ class Server:
         account = memory.account
         for db, key in self.touched:  # memory records and access clocks of the changed keys
             account(db, key)
+        if self.clock_sets:  # set by the command itself: not "accessed now"
+            for db, key, word in self.clock_sets:
+                if key in db.data:
+                    db.lru[key] = word
+            self.clock_sets.clear()
         off = self.log.appended
         if off > self.log.durable:
             for db, key in self.touched:
@@ -241,6 +263,7 @@ class Server:
             self.global_hazard = 0
         if self.log.failed and not self.log_failed:
             self.log_failed = self.log.failed
+            self.update_lane()
             log.error("the log could not be made durable: %s; refusing writes", self.log_failed)
 
     # ---- keyspace notifications (the pubsub module replaces this) --------------------------
@@ -288,6 +311,12 @@ class Server:
         """A call that took at least ``slow_call_s`` (commands/server.py replaces this)."""
         if dt * 1e6 >= self.slowlog_threshold_us >= 0:
             self.slowlog_add(c, argv, dt)
+
+    def latency_sample(self, event: str, ms: int) -> None:
+        """latencyAddSampleIfNeeded (commands/server.py replaces this)."""
+
+    def unblocked_call(self, c, call, reply_dt) -> None:
+        """A blocked command was served (commands/server.py replaces this: slow log entry)."""
 
     def feed_monitors(self, c, cmd, argv) -> None:
         """Show an executed command to MONITOR clients (commands/server.py replaces this)."""
@@ -403,19 +432,28 @@ class Server:
                     c.required = 0
                     appended0 = self.log.appended
                     dirty0 = self.dirty
+                    t0 = time.perf_counter()
+                    saved_current = self.current_client
+                    self.current_client = c  # as blocked.c: the receiver runs (tracking, NOLOOP)
                     try:
                         reply = b.on_ready(c, key)
                     except RedisError as e:
                         reply = e
                     c.db = saved_db
                     if reply is None:
+                        self.current_client = saved_current
                         continue
+                    if b.call is not None:
+                        self.unblocked_call(c, b.call, time.perf_counter() - t0)
                     if self.touched:
                         self.settle_hazards()
                     req = self.log.appended if self.log.appended != appended0 else 0
                     _ = dirty0
                     self._unblock(c)
                     c.emit(reply, req)
+                    if self.tracking is not None and self.tracking.pending:
+                        self.tracking.after_command(c)  # afterCommand: after the reply
+                    self.current_client = saved_current
                     self._resume(c)
                     if db.lookup_write(key) is None:
                         break
@@ -436,6 +474,8 @@ class Server:
         c.closing = True
         for fn in self.on_client_gone:
             fn(c)
+        if self.lane is None:
+            self.update_lane()  # the last MONITOR client gone...
 
     # fn(c) hooks that drop a client's server-side state (subscriptions, WATCHes, MONITOR,
     # tracking...).  RESET runs them too, on a client that stays connected: keep them idempotent.
@@ -456,6 +496,7 @@ class Server:
         if report:
             log.warning("log recovery: %s", report)
         self.loading = True
+        self.update_lane()
         self.log = _ReplayLog()
 
     def start_committer(self, loop):
@@ -480,6 +521,7 @@ class Server:
         t0 = time.monotonic()
         stats0 = snapshot_stats(self)  # replayed commands are not client activity
         self.loading = True
+        self.update_lane()
         self.replaying = True
         c = Client(self, None)
         c.authenticated = True
@@ -509,6 +551,7 @@ class Server:
         finally:
             self.loading = False
             self.replaying = False
+            self.update_lane()
             restore_stats(self, stats0)
         self.loaded_records = n
         self.startup_seconds = time.monotonic() - t0
@@ -519,7 +562,7 @@ class Server:
         log.warning("loaded %d commands from the log in %.3f s", n, self.startup_seconds)
 
     async def serve(self):
-        from . import tls
+        from . import listeners, tls
 
         loop = asyncio.get_running_loop()
         self.loop = loop
@@ -552,6 +595,8 @@ class Server:
         if port == 0:
             port = srv.sockets[0].getsockname()[1]
         self.port = port
+        self.ssl_ctx = ctx
+        listeners.install(self)  # CONFIG SET tls-port / bind / port
         print("Perdure %s ready: TLS on %s port %d, data in %s" % (VERSION, ",".join(hosts), port,
               os.path.abspath(cfg["dir"])), file=sys.stderr, flush=True)
         if generated:
@@ -582,10 +627,14 @@ class Server:
             if self.loading:
                 continue
             deadline = time.monotonic() + 0.025 * 100 / max(self.config["hz"], 1) / 10
-            if self.active_expire_enabled:
+            if self.active_expire_enabled and not self.pause_type:  # no expiry while paused
+                t0 = time.perf_counter()
                 for db in self.dbs:
                     if db.expires:
                         db.active_expire(20, deadline)
+                elapsed = time.perf_counter() - t0
+                self.stat_expire_cycle_time_used += elapsed
+                self.latency_sample("expire-cycle", int(elapsed * 1000))
             for fn in self.cron_hooks:
                 fn(self)
             if self.touched:
@@ -614,7 +663,7 @@ class Server:
 
 
 class _Blocked:
-    __slots__ = ("client", "keys", "on_ready", "on_timeout", "timer")
+    __slots__ = ("client", "keys", "on_ready", "on_timeout", "timer", "call")
 
     def __init__(self, client, keys, on_ready, on_timeout):
         self.client = client
@@ -622,6 +671,7 @@ class _Blocked:
         self.on_ready = on_ready
         self.on_timeout = on_timeout
         self.timer = None
+        self.call = None  # (cmd, argv, seconds) of the call that blocked, for the slow log
 
 
 class _ReplayLog:

@@ -24,7 +24,7 @@ class Client:
         "multi", "multi_error", "watched", "dirty_cas", "reply_mode", "pubsub_channels",
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
-        "killed_reason", "protocol", "close_after",
+        "killed_reason", "protocol", "close_after", "lane",
     )
 
     def __init__(self, server, transport=None):
@@ -67,6 +67,7 @@ class Client:
         self.killed_reason = None
         self.protocol = None
         self.close_after = False  # CLIENT_CLOSE_AFTER_REPLY: read and run nothing more
+        self.lane = False         # server.lane while this connection may take the fast lane
 
     # ---- replies ---------------------------------------------------------------------------
     def emit(self, reply, required: int = 0) -> None:
@@ -114,8 +115,10 @@ class Client:
             srv = self.server
             srv.stat_net_out += len(out)
             srv.stat_writes += 1
-        elif out and self.transport is None:
-            pass
+        elif self.held and self.transport is not None and not self.closing:
+            # replies held for durability are part of the output buffer (Redis checks the
+            # limit as each reply is added): over the limit, the client goes without them
+            self.server.check_output_limit(self)
 
     def release(self, durable: int) -> bool:
         """Move held segments that are now durable to the wire; True when nothing is held."""

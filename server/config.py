@@ -124,15 +124,15 @@ class Option:
 O = Option
 OPTIONS = [
     O("port", "int", 0, lo=0, hi=65535),  # mutable as in Redis; no plaintext listener
-    O("tls-port", "int", 6379, lo=0, hi=65535, mutable=False),
-    O("bind", "str", "127.0.0.1", mutable=False),
+    O("tls-port", "int", 6379, lo=0, hi=65535),  # CONFIG SET rebinds (listeners.py)
+    O("bind", "str", "127.0.0.1"),
     O("tls-cert-file", "str", ""), O("tls-key-file", "str", ""), O("tls-ca-cert-file", "str", ""),
     O("tls-ca-cert-dir", "str", ""), O("tls-key-file-pass", "str", ""),
     O("tls-auth-clients", "enum", "no", choices=["yes", "no", "optional"]),
     O("tls-protocols", "str", ""), O("tls-ciphers", "str", ""), O("tls-ciphersuites", "str", ""),
     O("tls-prefer-server-ciphers", "bool", False), O("tls-session-caching", "bool", True),
     O("tls-replication", "bool", False), O("tls-cluster", "bool", False),
-    O("dir", "str", "./perdure-data", mutable=False),
+    O("dir", "str", "./perdure-data"),  # CONFIG SET: only the current directory (config_cmd.py)
     O("dbfilename", "str", "dump.rdb"),
     O("appendonly", "bool", True), O("appendfilename", "str", "appendonly.aof", mutable=False),
     O("appendfsync", "enum", "always", choices=["everysec", "always", "no"]),
@@ -167,7 +167,7 @@ OPTIONS = [
     O("activerehashing", "bool", True), O("lazyfree-lazy-eviction", "bool", False),
     O("lazyfree-lazy-expire", "bool", False), O("lazyfree-lazy-server-del", "bool", False),
     O("lazyfree-lazy-user-del", "bool", False), O("lazyfree-lazy-user-flush", "bool", False),
-    O("save", "special", ""), O("stop-writes-on-bgsave-error", "bool", True),
+    O("save", "special", "3600 1 300 100 60 10000"), O("stop-writes-on-bgsave-error", "bool", True),
     O("rdbcompression", "bool", True), O("rdbchecksum", "bool", True, mutable=False),
     O("daemonize", "bool", False, mutable=False), O("supervised", "enum", "no", choices=["upstart", "systemd", "auto", "no"], mutable=False),
     O("pidfile", "str", "", mutable=False), O("protected-mode", "bool", False),
@@ -266,6 +266,7 @@ class Config:
         self.values = {o.name: (o.parse(o.default) if isinstance(o.default, str) and o.kind not in ("str", "special") else o.default)
                        for o in OPTIONS}
         self.listeners = []  # fn(name, value) called after a successful set
+        self.updaters = {}   # name -> fn(value, prev) applying a CONFIG SET first; raises to refuse
         self.users = []      # "user ..." lines from the config file, for the ACL module
         self.config_file = None
         self.includes = []
@@ -284,6 +285,8 @@ class Config:
         if opt.name == "client-output-buffer-limit":
             value = _merge_obuf(self.values.get(opt.name) or "", value)
         prev = self.values.get(opt.name)
+        if not startup and opt.name in self.updaters:
+            self.updaters[opt.name](value, prev)
         self.values[opt.name] = value
         if opt.name in ("oom-score-adj", "oom-score-adj-values") and not startup:
             try:
@@ -440,8 +443,19 @@ class Config:
             lines.append(a[2:] + " " + " ".join(shlex.quote(v) if v else '""' for v in vals))
         self.load_text("\n".join(lines), "command line")
 
-    def rewrite(self) -> None:
-        """CONFIG REWRITE: rewrite the config file keeping unknown lines and comments."""
+    def _rewrite_lines(self, opt) -> list:
+        if opt.name == "save":
+            # rewriteConfigSaveOption: one "save <seconds> <changes>" line per point, or
+            # 'save ""' (always written: without it a restart would get the defaults)
+            parts = self.values["save"].split()
+            if not parts:
+                return ['save ""']
+            return ["save %s %s" % (parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        return ["%s %s" % (opt.name, _quote(self.render(opt.name)))]
+
+    def rewrite(self, force_all: bool = False) -> None:
+        """CONFIG REWRITE: rewrite the config file keeping unknown lines and comments.
+        ``force_all`` (DEBUG CONFIG-REWRITE-FORCE-ALL): also write the options at their default."""
         if not self.config_file:
             raise RedisError("ERR The server is running without a config file")
         with open(self.config_file, encoding="utf-8") as f:
@@ -457,12 +471,14 @@ class Config:
                     if opt.name in written:
                         continue
                     written.add(opt.name)
-                    out.append("%s %s" % (opt.name, _quote(self.render(opt.name))))
+                    out.extend(self._rewrite_lines(opt))
                     continue
             out.append(line)
         for opt in OPTIONS:
-            if opt.name not in written and self.values[opt.name] != Config().values[opt.name]:
-                out.append("%s %s" % (opt.name, _quote(self.render(opt.name))))
+            if opt.name not in written and (
+                    (force_all and not (opt.name == "slaveof" and not self.values[opt.name]))
+                    or self.values[opt.name] != Config().values[opt.name] or opt.name == "save"):
+                out.extend(self._rewrite_lines(opt))
         tmp = self.config_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("\n".join(out) + "\n")

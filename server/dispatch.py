@@ -27,6 +27,7 @@ from .errors import RedisError
 from .registry import COMMANDS, Flag
 
 _perf = time.perf_counter
+_encode = resp.encode
 _cache: dict = {}
 
 # Commands allowed while a RESP2 client is in subscribed state.
@@ -79,6 +80,62 @@ def process(c, argv) -> None:
     ar = cmd.arity
     if (ar > 0 and n != ar) or n < -ar:
         return _reject(c, RedisError(errors.WRONG_ARITY % cmd.name), cmd)
+    if c.lane is not srv.lane or cmd.breaks_lane:
+        return _process_checked(c, srv, cmd, argv)
+    # The fast lane: no rare condition holds for the server (Server.update_lane) nor for this
+    # connection (_adopt_lane), so none of _process_checked's checks could refuse or divert
+    # the command.  What follows is call() inlined, less its MONITOR and CLIENT TRACKING steps
+    # (neither is on), then c.emit() inlined for a reply that waits for nothing: keep both in
+    # step with the originals.
+    c.required = 0
+    srv.current_client = c
+    log = srv.log
+    appended0 = log.appended
+    pending = appended0 > log.durable
+    required = 0
+    write = cmd.write
+    if pending and not write:
+        required = _hazard(c, cmd, argv, appended0)
+    dirty0 = srv.dirty
+    srv.propagated = False
+    t0 = _perf()
+    try:
+        reply = cmd.handler(c, argv)
+    except RedisError as e:
+        reply = e
+        srv.count_error(e)
+        cmd.stats[3] += 1
+    dt = _perf() - t0
+    if write and srv.dirty != dirty0 and not srv.propagated:
+        srv.log_effect(c.db.id, argv)
+    if srv.touched:
+        srv.settle_hazards()
+    if log.appended != appended0:
+        required = log.appended
+    elif pending and write:
+        required = _hazard(c, cmd, argv, appended0)
+    if required > c.required:
+        c.required = required
+    else:
+        required = c.required
+    st = cmd.stats
+    st[0] += 1
+    st[1] += dt
+    if dt >= srv.slow_call_s:
+        srv.slow_call(c, cmd, argv, dt)
+    if reply is not BLOCKED:
+        if c.held or (required and required > log.durable):
+            c.emit(reply, required)
+        else:
+            _encode(reply, c.proto, c.out)
+    srv.current_client = None
+    if srv.ready_keys:
+        srv.serve_ready_keys()
+    return None
+
+
+def _process_checked(c, srv, cmd, argv):
+    """process() past the arity check, every check in Redis's order (the slow lane)."""
     if not c.authenticated and not cmd.no_auth and srv.auth_required():
         return _reject(c, RedisError(errors.NOAUTH), cmd)
     user = c.user
@@ -116,16 +173,38 @@ def process(c, argv) -> None:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
     srv.current_client = c
-    reply = call(c, cmd, argv)
+    if cmd.breaks_lane:
+        try:
+            reply = call(c, cmd, argv)
+        finally:
+            srv.update_lane()  # a new token: every connection is checked again (_adopt_lane)
+    else:
+        reply = call(c, cmd, argv)
     if reply is not BLOCKED:
         c.emit(reply, c.required)
     srv.current_client = None
     if c.tracking is not None:  # CLIENT TRACKING (tracking.py): own invalidations, CACHING reset
         srv.tracking_after_command(c, cmd)
+    lane = srv.lane
+    if lane is not None and c.lane is not lane:
+        _adopt_lane(c, lane)
     if srv.ready_keys:
         # as processCommand: serve clients blocked on keys this command made ready before the
         # next command runs (a pipelined "RPUSH k a; LPOP k" must let a BLPOP on k win)
         srv.serve_ready_keys()
+
+
+def _adopt_lane(c, lane) -> None:
+    """Let ``c`` take the fast lane until ``server.lane`` changes, if nothing holds for it that
+    process, call, emit or the protocol check per command: logged in as an unrestricted user,
+    not in MULTI, not subscribed, no CLIENT TRACKING, CLIENT REPLY ON, not blocked or
+    monitoring.  Such state changes only through commands flagged ``breaks_lane`` (and
+    connecting), after which the dispatcher renews the token."""
+    user = c.user
+    if (c.authenticated and (user is None or user.unrestricted) and c.multi is None
+            and not c.pubsub_channels and not c.pubsub_patterns and c.tracking is None
+            and not c.reply_mode and not c.in_exec and c.blocked is None and not c.monitor):
+        c.lane = lane
 
 
 def _reject(c, err, cmd=None):

@@ -99,6 +99,9 @@ SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs."
 CONFIG_UNSUPPORTED = "ERR Unsupported CONFIG parameter: %s"
 CONFIG_INVALID = "ERR Invalid argument '%s' for CONFIG SET '%s'"
 CONFIG_INVALID_WHY = "ERR Invalid argument '%s' for CONFIG SET '%s' - %s"
+CONFIG_BIND_TOO_MANY = "ERR Too many bind addresses specified."
+CONFIG_BIND_FAILED = "ERR Failed to bind to specified addresses."
+CONFIG_CHDIR = "ERR Changing directory: %s"
 CONFIG_REWRITE_FAILED = "ERR Rewriting config file: %s"
 MAXCLIENTS_OS_LIMIT = ("The operating system is not able to handle the specified number of clients, "
                        "try with %d")
@@ -111,6 +114,7 @@ DEBUG_RELOAD_FAILED = "ERR Error trying to load the RDB dump"
 DEBUG_RELOAD_MERGE = ("ERR DEBUG RELOAD %s is not supported: the transaction log replays commands, "
                       "it is not a snapshot to merge")
 DEBUG_RELOAD_IN_MULTI = "ERR DEBUG RELOAD is not allowed inside MULTI"
+DEBUG_LOADAOF_IN_MULTI = "ERR DEBUG LOADAOF is not allowed inside MULTI"
 # cluster (cluster.c)
 CLUSTER_DISABLED = "ERR This instance has cluster support disabled"
 CLUSTERDOWN_STATE = "CLUSTERDOWN The cluster is down"

@@ -244,6 +244,7 @@ def reset_stats(srv) -> None:
     srv.stat_connections = 0
     srv.stat_rejected_conn = 0
     srv.stat_expired_keys = 0
+    srv.stat_expire_cycle_time_used = 0.0
     srv.stat_evicted_keys = 0
     srv.stat_keyspace_hits = 0
     srv.stat_keyspace_misses = 0
@@ -325,6 +326,7 @@ def _server(srv, out):
 def _clients(srv, out):
     connected = blocked = tracking = timeouts = 0
     max_in = max_out = 0
+    paused = srv.pause.clients  # held by CLIENT PAUSE: blocked (BLOCKED_PAUSE) in Redis 6.2
     for c in srv.clients.values():
         if c.monitor:
             continue
@@ -334,6 +336,8 @@ def _clients(srv, out):
             blocked += 1
             if getattr(b, "timer", None) is not None:
                 timeouts += 1
+        elif c in paused:
+            blocked += 1
         if c.tracking:
             tracking += 1
         p = c.parser
@@ -511,6 +515,11 @@ def _pubsub_counts(srv):
     return len(cs), len(ps)
 
 
+def _migrate_sockets() -> int:
+    from .commands import dump  # MIGRATE's connection cache
+    return len(dump._SOCKETS)
+
+
 def _stats(srv, out):
     ops, kin, kout = _instant(srv)
     nchan, npat = _pubsub_counts(srv)
@@ -529,7 +538,7 @@ def _stats(srv, out):
         "expired_keys:%d" % srv.stat_expired_keys,
         "expired_stale_perc:0.00",
         "expired_time_cap_reached_count:0",
-        "expire_cycle_cpu_milliseconds:0",
+        "expire_cycle_cpu_milliseconds:%d" % int(getattr(srv, "stat_expire_cycle_time_used", 0) * 1000),
         "evicted_keys:%d" % srv.stat_evicted_keys,
         "keyspace_hits:%d" % srv.stat_keyspace_hits,
         "keyspace_misses:%d" % srv.stat_keyspace_misses,
@@ -537,7 +546,7 @@ def _stats(srv, out):
         "pubsub_patterns:%d" % npat,
         "latest_fork_usec:0",
         "total_forks:0",
-        "migrate_cached_sockets:0",
+        "migrate_cached_sockets:%d" % _migrate_sockets(),
         "slave_expires_tracked_keys:0",
         "active_defrag_hits:0",
         "active_defrag_misses:0",
@@ -593,6 +602,9 @@ def _modules(srv, out):
     pass
 
 
+_UNSAFE_INFO = str.maketrans("#:\n\r", "____")  # getSafeInfoString
+
+
 def _commandstats(srv, out):
     for name, cmd in COMMANDS.items():
         calls, secs, rejected, failed = cmd.stats
@@ -600,12 +612,13 @@ def _commandstats(srv, out):
             continue
         usec = int(secs * 1e6)
         out.append("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d"
-                   % (name, calls, usec, (usec / calls) if calls else 0.0, rejected, failed))
+                   % (name.translate(_UNSAFE_INFO), calls, usec, (usec / calls) if calls else 0.0,
+                      rejected, failed))
 
 
 def _errorstats(srv, out):
     for code in sorted(srv.error_stats, key=lambda s: s.encode("utf-8", "replace")):
-        out.append("errorstat_%s:count=%d" % (code, srv.error_stats[code]))
+        out.append("errorstat_%s:count=%d" % (code.translate(_UNSAFE_INFO), srv.error_stats[code]))
 
 
 def _cluster(srv, out):

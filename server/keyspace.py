@@ -61,6 +61,8 @@ class Database:
             return False
         if when > srv.cached_now_ms():
             return False
+        if srv.pause_type:
+            return True  # CLIENT PAUSE keeps the dataset as is: logically expired, still there
         srv.stat_expired_keys += 1
         self._delete_expired(key)
         return True
@@ -71,7 +73,7 @@ class Database:
         del self.expires[key]
         self.removed += 1
         srv.log_effect(self.id, [b"DEL", key])
-        srv.on_key_change(self, key)
+        srv.on_key_change(self, key, True)
         srv.notify(self, key, b"expired", "x")
 
     def lookup_read(self, key):
@@ -91,6 +93,22 @@ class Database:
                 srv.lfu_touch(self, key)
             else:
                 self.lru[key] = srv.lruclock
+        return v
+
+    def lookup_notouch(self, key, notify: bool = True):
+        """lookupKeyReadWithFlags(LOOKUP_NOTOUCH): as :meth:`lookup_read` but the key's access
+        time (LRU clock / LFU counter) is left alone (TTL, TYPE, EXISTS, SCAN TYPE); ``notify``
+        False is LOOKUP_NONOTIFY too, no ``keymiss`` event (OBJECT)."""
+        v = self.data.get(key)
+        if v is not None and self.expires and key in self.expires and self.expire_if_needed(key):
+            v = None
+        srv = self.server
+        if v is None:
+            srv.stat_keyspace_misses += 1
+            if notify and srv.notify_flags:
+                srv.notify(self, key, b"keymiss", "m")
+        else:
+            srv.stat_keyspace_hits += 1
         return v
 
     def lookup_write(self, key):
@@ -158,7 +176,7 @@ class Database:
 
     def ttl_ms(self, key):
         """Remaining TTL in ms, -1 when the key has none, -2 when missing."""
-        if self.lookup_read(key) is None:
+        if self.lookup_notouch(key) is None:
             return -2
         when = self.expires.get(key)
         if when is None:

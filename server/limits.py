@@ -106,6 +106,7 @@ class ClientPause:
         if ptype > self.type:
             self.type = ptype
             self.server.pause_type = ptype
+            self.server.update_lane()
         if end > self.end:
             self.end = end
         self._arm()
@@ -137,6 +138,7 @@ class ClientPause:
             self.timer = None
         self.type = PAUSE_OFF
         self.server.pause_type = PAUSE_OFF
+        self.server.update_lane()
         self.end = 0.0
         clients, self.clients = self.clients, {}
         loop = self.server.loop

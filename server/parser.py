@@ -362,9 +362,13 @@ class RequestParser:
         # hiredis also returns bytes for a status (+), verbatim (=) or big number (() element,
         # which Redis refuses ("expected '$', got '+'"): such a header follows a CRLF (so does
         # a payload starting with one of those bytes: then every frame is checked)
-        odd = b"\r\n+" in data or b"\r\n=" in data or b"\r\n(" in data
+        # (find, not ``in``: bytes.__contains__ tries the operand as an int first, and the
+        # TypeError it raises and clears costs more than the search; a lone byte's memchr first)
+        find = data.find
+        odd = ((find(b"+") >= 0 and find(b"\r\n+") >= 0) or (find(b"=") >= 0 and find(b"\r\n=") >= 0)
+               or (find(b"(") >= 0 and find(b"\r\n(") >= 0))
         if clean and not odd and len(data) <= self.max_bulk and (len(out) - first < 2 or not (
-                b"~" in data or b">" in data or b"|" in data)):
+                find(b"~") >= 0 or find(b">") >= 0 or find(b"|") >= 0)):
             return b""
         # Find where the first frame hiredis did not return (or should not have) starts.
         pos = 0

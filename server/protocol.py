@@ -39,8 +39,9 @@ class RedisProtocol(asyncio.Protocol):
         srv = self.server
         self.transport = transport
         if len(srv.clients) >= srv.config["maxclients"]:
-            transport.write(b"-ERR max number of clients reached\r\n")
-            transport.close()
+            # Redis 6.2 refuses before the TLS handshake: nothing can be written, the
+            # connection just drops (its "-ERR max number of clients reached" is plain TCP's)
+            transport.abort()
             srv.stat_rejected_conn += 1
             return
         c = srv.client_class(srv, transport)
@@ -81,6 +82,9 @@ class RedisProtocol(asyncio.Protocol):
         each request is parsed after the previous one ran).  False if the client is done."""
         c = self.client
         parser = c.parser
+        # Redis's query buffer while this read's requests run: what was left unparsed plus the
+        # bytes read (trimmed only once they all ran) -- CLIENT LIST's qbuf for the running client
+        c.qbuf_peak = len(parser.raw) + len(data)
         while True:
             # authRequired(c): the unauthenticated limits stop when AUTH succeeds or when the
             # default user no longer needs a password
@@ -109,11 +113,8 @@ class RedisProtocol(asyncio.Protocol):
     def run(self, reqs):
         c = self.client
         srv = self.server
-        i = 0
         n = len(reqs)
-        while i < n:
-            argv = reqs[i]
-            i += 1
+        for i, argv in enumerate(reqs, 1):  # i: how many have run, this one included
             try:
                 r = _process(c, argv)
             except Exception as e:  # a bug must never take the server down

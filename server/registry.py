@@ -95,7 +95,7 @@ class Command:
     __slots__ = ("name", "arity", "flags", "categories", "first_key", "last_key", "key_step",
                  "getkeys", "handler", "id", "subcommands", "parent", "bname", "stats",
                  # plain booleans derived from ``flags`` for the hot path (enum.Flag ``&`` is slow)
-                 "write", "denyoom", "no_auth", "ok_loading", "no_data", "has_keys")
+                 "write", "denyoom", "no_auth", "ok_loading", "no_data", "has_keys", "breaks_lane")
 
     def __init__(self, name, arity, flags, categories, first_key, last_key, key_step, getkeys, handler):
         self.name = name
@@ -118,6 +118,9 @@ class Command:
         self.ok_loading = bool(flags & Flag.LOADING)
         self.no_data = bool(flags & Flag.NO_DATA)
         self.has_keys = bool(first_key) or getkeys is not None
+        # may change what dispatch.process's fast lane relies on (connection or server state):
+        # AUTH, HELLO, MULTI, SUBSCRIBE, CLIENT, ACL, CONFIG, MONITOR, DEBUG, EVAL...
+        self.breaks_lane = bool(flags & (Flag.NOSCRIPT | Flag.ADMIN))
 
     def keys(self, argv) -> list:
         """The key arguments of ``argv`` (ACL, cluster, gating and COMMAND GETKEYS use this)."""

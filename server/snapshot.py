@@ -270,6 +270,7 @@ def offline_server(config):
     srv = Server(config)
     srv.log = _ReplayLog()
     srv.loading = True
+    srv.update_lane()
     return srv
 
 
@@ -294,6 +295,7 @@ def replay(srv, records) -> int:
     from .errors import RedisError
 
     srv.loading = True
+    srv.update_lane()
     srv.replaying = True
     c = Client(srv, None)
     c.authenticated = True

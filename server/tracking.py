@@ -83,7 +83,7 @@ class _Bcast:
 
     def __init__(self):
         self.clients = {}   # client -> None
-        self.keys = {}      # changed key -> the client that changed it first (None: expiry...)
+        self.keys = {}      # changed key -> the client that changed it last (None: expiry...)
 
 
 def _bulk(b: bytes) -> bytes:
@@ -105,6 +105,8 @@ class Tracking:
         self.prefix_lens = {}      # prefix length -> number of prefixes of that length
         self.pending = []          # (client, payload): the running client's own, after its reply
         self.bcast_scheduled = False
+        self.limit_scheduled = False
+        self.limit_rounds = 0      # trackingLimitUsedSlots' timeout_counter
 
     # ---- sending ---------------------------------------------------------------------------
     def send(self, c, payload: bytes) -> None:
@@ -147,23 +149,36 @@ class Tracking:
                 ids[cid] = None
                 self.items += 1
         limit = self.srv.config["tracking-table-max-keys"]
-        if limit and len(table) > limit:
-            self.limit_keys(limit)
+        if limit and len(table) > limit and not self.limit_scheduled:
+            loop = self.srv.loop
+            if loop is not None:  # Redis checks the limit before sleeping (and in serverCron)
+                self.limit_scheduled = True
+                loop.call_soon(self.limit_keys)
 
-    def limit_keys(self, limit: int) -> None:
-        """trackingLimitUsedSlots: forget (and invalidate) keys until the table fits."""
+    def limit_keys(self) -> None:
+        """trackingLimitUsedSlots: forget (and invalidate, as a change by no client) keys until
+        the table fits, with an effort growing each time it is still over the limit."""
+        self.limit_scheduled = False
+        limit = self.srv.config["tracking-table-max-keys"]
         table = self.table
-        current = self.srv.current_client
-        while len(table) > limit:
-            key = next(iter(table))
-            # Redis does this before sleeping: after the reply, and NOLOOP does not apply
-            self._invalidate_table_key(key, current, False)
+        if not limit or len(table) <= limit:
+            self.limit_rounds = 0
+            return
+        effort = 100 * (self.limit_rounds + 1)
+        while effort > 0 and table:
+            effort -= 1
+            self._invalidate_table_key(next(iter(table)), None)
+            if len(table) <= limit:
+                self.limit_rounds = 0
+                return
+        self.limit_rounds += 1
 
-    def invalidate(self, key) -> None:
-        """trackingInvalidateKey: ``key`` changed (in any database)."""
+    def invalidate(self, key, by_server=False) -> None:
+        """trackingInvalidateKey: ``key`` changed (in any database); ``by_server``: expired or
+        evicted, which no client did (NOLOOP does not hide it from a BCAST client)."""
         srv = self.srv
         if self.prefixes:
-            self._remember_broadcast(key, srv.current_client)
+            self._remember_broadcast(key, None if by_server else srv.current_client)
         if key in self.table:
             self._invalidate_table_key(key, srv.current_client)
 
@@ -204,8 +219,8 @@ class Tracking:
             if n > len(key):
                 continue
             bs = prefixes.get(key[:n])
-            if bs is not None and key not in bs.keys:
-                bs.keys[key] = modifier
+            if bs is not None:
+                bs.keys[key] = modifier  # the last change's client, as raxInsert
                 if not self.bcast_scheduled:
                     self.bcast_scheduled = True
                     loop = self.srv.loop
@@ -308,6 +323,18 @@ def flushed(self) -> None:
         t.flushed()
 
 
+def cron_limit(srv) -> None:
+    """serverCron's trackingLimitUsedSlots (after CONFIG SET tracking-table-max-keys...)."""
+    t = srv.tracking
+    if t is None or not t.table:
+        return
+    limit = srv.config["tracking-table-max-keys"]
+    if limit and len(t.table) > limit and not any(
+            c.tracking is not None for c in srv.clients.values()):
+        return  # Redis runs it only while some client has tracking on
+    t.limit_keys()
+
+
 Server.tracking = None
 Server.current_client = None
 Server.tracking_remember = tracking_remember
@@ -331,6 +358,8 @@ def disable(c) -> None:
 
 if disable not in Server.on_client_gone:
     Server.on_client_gone.append(disable)
+if cron_limit not in Server.cron_hooks:
+    Server.cron_hooks.append(cron_limit)
 
 
 # --------------------------------------------------------------------------- CLIENT TRACKING

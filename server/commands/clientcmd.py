@@ -179,14 +179,18 @@ def _fd(c) -> int:
         return -1
 
 
-def client_info(c, argv_mem: int = 0) -> bytes:
-    """catClientInfoString: one CLIENT LIST line (without the newline)."""
+def client_info(c, argv_mem: int = 0, running: bool = False) -> bytes:
+    """catClientInfoString: one CLIENT LIST line (without the newline).  ``running``: ``c`` is
+    the client running this command, whose query buffer still holds the read it came in."""
     now = time.time()
     mono = time.monotonic()
     parser = c.parser
-    qbuf = parser.buffered() if parser is not None else 0
     proto = c.protocol
     pending = proto.pending if proto is not None else None
+    if running and parser is not None:
+        qbuf = c.qbuf_peak
+    else:
+        qbuf = parser.buffered() if parser is not None else 0
     if pending is not None:
         qbuf += pending.size
     obl = len(c.out)
@@ -245,7 +249,7 @@ def _id(c, argv):
 
 
 def _info(c, argv):
-    return resp.Verbatim(client_info(c, _argv_mem(argv)) + b"\n")
+    return resp.Verbatim(client_info(c, _argv_mem(argv), True) + b"\n")
 
 
 def _list(c, argv):
@@ -267,14 +271,14 @@ def _list(c, argv):
         for cid in ids:
             cl = srv.clients.get(cid)
             if cl is not None:
-                out.append(client_info(cl, _argv_mem(argv) if cl is c else 0) + b"\n")
+                out.append(client_info(cl, _argv_mem(argv) if cl is c else 0, cl is c) + b"\n")
         return resp.Verbatim(b"".join(out))
     elif n != 2:
         raise RedisError(errors.SYNTAX)
     for cl in list(srv.clients.values()):
         if ctype is not None and client_type(cl) != ctype:
             continue
-        out.append(client_info(cl, _argv_mem(argv) if cl is c else 0) + b"\n")
+        out.append(client_info(cl, _argv_mem(argv) if cl is c else 0, cl is c) + b"\n")
     return resp.Verbatim(b"".join(out))
 
 

@@ -7,6 +7,10 @@ cannot change at run time are reported as unsupported, as 6.2 does.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+
 from .. import errors, info, resp
 from ..config import OPTIONS_BY_NAME, ConfigWhy
 from ..errors import RedisError
@@ -32,6 +36,8 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
     opt = OPTIONS_BY_NAME.get(sname.lower())
     if opt is None or not opt.mutable:
         raise RedisError(errors.CONFIG_UNSUPPORTED % sname)
+    if opt.name == "dir":
+        return _set_dir(cfg, svalue)
     try:
         if opt.name == "maxclients":
             _check_maxclients(opt.parse(svalue), cfg["maxclients"])
@@ -43,6 +49,24 @@ def config_set(cfg, name: bytes, value: bytes) -> None:
         raise RedisError(errors.CONFIG_INVALID_WHY % (shown, sname, e)) from None
     except (KeyError, PermissionError):
         raise RedisError(errors.CONFIG_UNSUPPORTED % sname) from None
+
+
+def _set_dir(cfg, path: str) -> None:
+    """CONFIG SET dir: Redis chdir()s (the next RDB/AOF files go there).  Perdure's effects log
+    stays open in its data directory, so only that directory is accepted; a path chdir() would
+    refuse gets Redis's error."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        os.listdir(path)  # chdir needs search permission
+    except OSError as e:
+        raise RedisError(errors.CONFIG_CHDIR % (e.strerror or e)) from None
+    cur = os.getcwd()
+    if os.path.realpath(path) != os.path.realpath(cur):
+        raise RedisError(errors.CONFIG_CHDIR % ("the data directory of Perdure (its log is in %s) "
+                                                "cannot change at run time" % cur))
+    cfg.values["dir"] = cur
 
 
 _RESERVED_FDS = 32  # CONFIG_MIN_RESERVED_FDS

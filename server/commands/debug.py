@@ -1,8 +1,10 @@
 """DEBUG and the per-value introspection helpers behind it and MEMORY USAGE.
 
-DEBUG subcommands: SLEEP, OBJECT, RELOAD, DIGEST, DIGEST-VALUE, SET-ACTIVE-EXPIRE, ERROR,
-PROTOCOL, CHANGE-REPL-ID, POPULATE, LOG, HELP.  Crash/internals subcommands (SEGFAULT, PANIC,
-ZIPLIST, SDSLEN...) describe C structures Perdure does not have and are not implemented.
+DEBUG subcommands: SLEEP, OBJECT, RELOAD, LOADAOF, DIGEST, DIGEST-VALUE, SET-ACTIVE-EXPIRE,
+ERROR, PROTOCOL, CHANGE-REPL-ID, POPULATE, LOG, HTSTATS, HTSTATS-KEY,
+LUA-ALWAYS-REPLICATE-COMMANDS, CONFIG-REWRITE-FORCE-ALL, HELP.  Crash/internals subcommands
+(SEGFAULT, PANIC, ZIPLIST, SDSLEN...) describe C structures Perdure does not have and are not
+implemented.
 
 * :func:`value_digest` / DEBUG DIGEST: a SHA1-based digest built like Redis's (per key: mix the
   key and the value, XOR the per-key digests together), so it is independent of insertion and
@@ -12,6 +14,19 @@ ZIPLIST, SDSLEN...) describe C structures Perdure does not have and are not impl
   and value, sampling ``samples`` elements of a collection as Redis does.
 * DEBUG RELOAD rebuilds the keyspace from the durable log: it waits until everything appended
   is durable, empties the databases and replays the log (clients get LOADING meanwhile).
+  DEBUG LOADAOF ("flush the AOF and load it back") is the same job: Perdure's log is its AOF.
+  It logs ``Append Only File loaded by DEBUG LOADAOF`` and answers a failed load with ``-ERR``
+  as Redis does.  Both are refused inside MULTI (EXEC cannot wait for a replay).
+* DEBUG HTSTATS / HTSTATS-KEY report the real CPython hash tables behind a database's keys and
+  expires (or a hash, a hashtable set, a skiplist zset's member dict) in dictGetStats's text:
+  table size, elements, and since CPython uses open addressing, one entry per used slot (no
+  chains) and never a rehashing table.
+* DEBUG LUA-ALWAYS-REPLICATE-COMMANDS sets ``lua-replicate-commands``, the variable it sets in
+  Redis 6.2 (``atoi``: any non-zero value is on).  Perdure logs a script's effects whatever its
+  value; what ``no`` changes for the script itself in Redis (whole-script replication: sorted
+  output of unordered commands, no write after a random command) is up to the scripting
+  module, which does not act on it (yet).
+* DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every parameter, defaults included.
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ import hashlib
 import logging
 import re
 import secrets
+import struct
 import sys
 import time
 
@@ -350,6 +366,9 @@ def serialized_length(v, config=None) -> int:
 _DEBUG_HELP = [
     "CHANGE-REPL-ID    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -359,6 +378,16 @@ _DEBUG_HELP = [
     "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "HTSTATS <dbid>",
+    "    Return hash table statistics of the specified Redis database.",
+    "HTSTATS-KEY <key>",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory (Perdure: the",
+    "    transaction log is the AOF; the dataset is rebuilt from it).",
+    "LUA-ALWAYS-REPLICATE-COMMANDS <0|1>",
+    "    Setting it to 1 makes Lua replication defaulting to replicating single",
+    "    commands, without the script having to enable effects replication.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -492,26 +521,31 @@ def _reload(c, argv):
             raise RedisError(errors.DEBUG_RELOAD_MERGE % opt.decode("utf-8", "replace").upper())
         if o != b"nosave":
             raise RedisError(errors.DEBUG_RELOAD_OPTIONS)
+    return _start_reload(c, aof=False)
+
+
+def _start_reload(c, aof: bool):
+    """DEBUG RELOAD / DEBUG LOADAOF: park ``c`` and rebuild the keyspace from the log."""
     srv = c.server
     if c.in_exec or c.multi is not None:
-        raise RedisError(errors.DEBUG_RELOAD_IN_MULTI)
+        raise RedisError(errors.DEBUG_LOADAOF_IN_MULTI if aof else errors.DEBUG_RELOAD_IN_MULTI)
     if srv.loading or getattr(srv, "reload_in_progress", False):
         raise RedisError(errors.LOADING)
     srv.reload_in_progress = True
     srv.block(c, [], 0, lambda _c, _k: None, lambda _c: resp.OK)
-    srv.loop.create_task(_reload_task(srv, c))
+    srv.loop.create_task(_reload_task(srv, c, aof))
     from ..dispatch import BLOCKED
     return BLOCKED
 
 
-async def _reload_task(srv, c):
+async def _reload_task(srv, c, aof: bool = False):
     try:
-        await _reload_run(srv, c)
+        await _reload_run(srv, c, aof)
     finally:
         srv.reload_in_progress = False
 
 
-async def _reload_run(srv, c):
+async def _reload_run(srv, c, aof: bool = False):
     try:
         while True:
             lg = srv.log
@@ -533,16 +567,114 @@ async def _reload_run(srv, c):
         finally:
             srv.blocking_keys = blocking
             srv.ready_keys.clear()
+        if aof:
+            log.warning("Append Only File loaded by DEBUG LOADAOF")
         srv.unblock_client(c)
     except Exception as e:  # noqa: BLE001 - report instead of leaving the client parked
-        log.error("DEBUG RELOAD failed: %s", e)
+        log.error("DEBUG %s failed: %s", "LOADAOF" if aof else "RELOAD", e)
         b = c.blocked
         if b is not None:
             srv._unblock(c)
-            err = RedisError(errors.DEBUG_RELOAD_FAILED)
+            err = RedisError("ERR" if aof else errors.DEBUG_RELOAD_FAILED)  # shared.err for LOADAOF
             srv.count_error(err)
             c.emit(err)
             srv._resume(c)
+
+
+# --------------------------------------------------------------------------- HTSTATS
+
+_EMPTY_DICT_SIZE = sys.getsizeof({})
+_EMPTY_SET_SIZE = sys.getsizeof(set())
+
+
+def _index_bytes(log2: int) -> int:
+    return 1 if log2 < 8 else 2 if log2 < 16 else 4 if log2 < 32 else 8
+
+
+_DICT_KEYS_HEADER = (sys.getsizeof({b"k": 0}) - _EMPTY_DICT_SIZE
+                     - 8 * _index_bytes(3) - (8 * 2 // 3) * 24)
+
+
+def dict_table_size(d: dict) -> int:
+    """The number of slots of a CPython dict's hash table (its keys object: index array of
+    2**n slots, entries for 2/3 of them), read from ``sys.getsizeof``.  Perdure's dicts have
+    bytes keys: the general 24-byte entry layout."""
+    rest = sys.getsizeof(d) - _EMPTY_DICT_SIZE
+    if rest <= 0:
+        return 0
+    for log2 in range(3, 64):
+        n = 1 << log2
+        size = _DICT_KEYS_HEADER + n * _index_bytes(log2) + (n * 2 // 3) * 24
+        if size == rest:
+            return n
+        if size > rest:
+            break
+    n = 8  # another layout: the smallest table that holds len(d) at the 2/3 load factor
+    while n * 2 // 3 < len(d):
+        n <<= 1
+    return n
+
+
+def set_table_size(s) -> int:
+    """The number of slots of a CPython set's hash table (8 inline, else 16 bytes a slot)."""
+    return max(8, (sys.getsizeof(s) - _EMPTY_SET_SIZE) // 16)
+
+
+def _f32(x: float) -> float:
+    """Rounded to a C float, as dictGetStats computes its percentages."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def table_stats(size: int, used: int) -> bytes:
+    """dictGetStats's text for one table of ``size`` slots holding ``used`` entries.  CPython's
+    tables use open addressing: every entry has a slot of its own, there are no chains, so
+    each used slot is a chain of length 1 (the main table only: nothing rehashes
+    incrementally)."""
+    head = b"Hash table 0 stats (main hash table):\n"
+    if used == 0:
+        return head + b"No stats available for empty dictionaries\n"
+    out = [head,
+           b" table size: %d\n" % size,
+           b" number of elements: %d\n" % used,
+           b" different slots: %d\n" % used,
+           b" max chain length: 1\n",
+           b" avg chain length (counted): 1.00\n",
+           b" avg chain length (computed): 1.00\n",
+           b" Chain length distribution:\n"]
+    for length, count in ((0, size - used), (1, used)):
+        if count:
+            out.append(b"   %d: %d (%.02f%%)\n" % (length, count, _f32(_f32(count / size) * 100)))
+    return b"".join(out)
+
+
+def _htstats(c, arg):
+    dbid = to_int(arg)
+    if dbid is None:
+        raise RedisError(errors.NOT_INTEGER)
+    srv = c.server
+    if dbid < 0 or dbid >= len(srv.dbs):
+        raise RedisError("ERR Out of range database")
+    db = srv.dbs[dbid]
+    return resp.Verbatim(b"[Dictionary HT]\n" + table_stats(dict_table_size(db.data), len(db.data)) +
+                         b"[Expires HT]\n" + table_stats(dict_table_size(db.expires), len(db.expires)))
+
+
+def _htstats_key(c, key):
+    v = c.db.lookup_notouch(key, notify=False)  # objectCommandLookup
+    if v is None:
+        raise RedisError(errors.NO_SUCH_KEY)
+    enc = object_encoding(v, c.server.config)
+    name = type_name(v)
+    stats = None
+    if enc == b"hashtable" and name == b"hash" and isinstance(v, dict):
+        stats = table_stats(dict_table_size(v), len(v))
+    elif enc == b"hashtable" and name == b"set" and isinstance(v, (set, frozenset)):
+        stats = table_stats(set_table_size(v), len(v))
+    elif enc == b"skiplist" and name == b"zset" and isinstance(getattr(v, "d", None), dict):
+        stats = table_stats(dict_table_size(v.d), len(v.d))  # the member -> score dict
+    if stats is None:
+        raise RedisError("ERR The value stored at the specified key is not represented using an hash table")
+    return resp.Verbatim(stats)
 
 
 @command("debug", -2, "admin noscript loading stale")
@@ -589,5 +721,21 @@ def debug(c, argv):
         return _populate(c, argv)
     if sub == b"reload":
         return _reload(c, argv)
+    if sub == b"loadaof":  # any number of arguments, as in Redis
+        return _start_reload(c, aof=True)
+    if sub == b"htstats" and n == 3:
+        return _htstats(c, argv[2])
+    if sub == b"htstats-key" and n == 3:
+        return _htstats_key(c, argv[2])
+    if sub == b"lua-always-replicate-commands" and n == 3:
+        # the variable behind CONFIG lua-replicate-commands, as in Redis 6.2
+        srv.config.set("lua-replicate-commands", "yes" if _atoi(argv[2]) else "no")
+        return resp.OK
+    if sub == b"config-rewrite-force-all" and n == 2:
+        try:
+            srv.config.rewrite(force_all=True)
+        except (OSError, RedisError):
+            raise RedisError("ERR CONFIG-REWRITE-FORCE-ALL failed") from None
+        return resp.OK
     raise subcommand_error(argv)
 

@@ -8,15 +8,17 @@ for the same value and encoding (hash-table sets and hashes aside: their order i
 
 RESTORE is logged as ``RESTORE key <absolute ms or 0> payload [REPLACE] ABSTTL``, so replay
 gives the same key and expiry whenever it runs; a RESTORE of an already-expired TTL that
-replaced a key is logged as ``DEL key`` (as Redis rewrites it); IDLETIME and FREQ are validated
-but not kept (Perdure does not track per-key access time or frequency).
+replaced a key is logged as ``DEL key`` (as Redis rewrites it).  IDLETIME (under an LRU or
+no policy) and FREQ (under an LFU policy) set the key's access clock (``db.lru``, see
+:mod:`perdure.server.eviction`) as objectSetLRUOrLFU does; like every access clock it is not
+logged (after a restart keys start as just loaded).
 """
 
 from __future__ import annotations
 
 import time
 
-from .. import errors, resp
+from .. import errors, eviction, resp
 from ..args import to_int
 from ..errors import RedisError
 from ..rdb import RdbError, dump_payload, load_payload, verify_payload
@@ -97,6 +99,9 @@ def restore(c, argv):
     if ttl:
         db.set_expire(key, ttl)
     db.changed(key, b"restore", "g")
+    word = _access_clock(srv, idle, freq)
+    if word is not None:
+        srv.clock_sets.append((db, key, word))
     out = [b"RESTORE", key, b"%d" % ttl, payload]
     if replace:
         out.append(b"REPLACE")
@@ -105,6 +110,22 @@ def restore(c, argv):
     srv.propagate(db, out)
     return resp.OK
 
+
+def _access_clock(srv, idle: int, freq: int):
+    """objectSetLRUOrLFU: the LFU word for FREQ under an LFU policy, else the LRU clock
+    ``idle`` seconds ago for IDLETIME (None: nothing to set)."""
+    if srv.lfu:
+        if freq < 0:
+            return None
+        minutes = srv.lfu_now if srv.lfu_now >= 0 else eviction.lfu_minutes()
+        return (minutes << 8) | freq
+    if idle < 0:
+        return None
+    now = srv.lruclock
+    lru = now - idle
+    if lru < 0:  # the wrapping clock underflows: half-way in the wrap-around, as Redis does
+        lru = (now + eviction.LRU_CLOCK_MAX // 2) % eviction.LRU_CLOCK_MAX
+    return lru
 
 
 # ---- MIGRATE ---------------------------------------------------------------------------------
@@ -125,7 +146,8 @@ def _migrate_keys(argv) -> list:
 
 def _tls_context(srv):
     """Client context for the target: trusts our CA (tls-ca-cert-file, or the development CA),
-    presents the development client certificate (or the server's own, as Redis does)."""
+    presents the development client certificate (or the server's own, as Redis does); the
+    chain is verified, the host name is not (as in Redis)."""
     import os
 
     from .. import tls
@@ -141,7 +163,11 @@ def _tls_context(srv):
         cert, key = os.path.join(d, "tls", "client.crt"), os.path.join(d, "tls", "client.key")
         if not os.path.exists(cert):
             cert = key = None
-    return tls.make_client_context(ca, cert, key)
+    ctx = tls.make_client_context(ca, cert, key)
+    # Redis verifies the target's certificate chain (SSL_VERIFY_PEER) but not its name: MIGRATE
+    # names the target by address, which server certificates rarely list
+    ctx.check_hostname = False
+    return ctx
 
 
 def _migrate_socket(srv, host: bytes, port: bytes, timeout: float):
@@ -320,7 +346,7 @@ def migrate(c, argv):
         if bad is not None:
             if error is None:
                 cs[1] = -1
-                error = "Target instance replied with error: %s" % bad
+                error = "ERR Target instance replied with error: %s" % bad
         elif not copy:
             db.delete(k)
             db.changed(k, b"del", "g")

@@ -225,7 +225,7 @@ def unlink(c, argv):
 @command("exists", -2, "readonly fast", "@keyspace", keys=(1, -1, 1))
 def exists(c, argv):
     "EXISTS key [key ...]"
-    lookup = c.db.lookup_read
+    lookup = c.db.lookup_notouch  # LOOKUP_NOTOUCH: not an access of the key
     n = 0
     for key in argv[1:]:
         if lookup(key) is not None:
@@ -236,7 +236,12 @@ def exists(c, argv):
 @command("touch", -2, "readonly fast", "@keyspace", keys=(1, -1, 1))
 def touch(c, argv):
     "TOUCH key [key ...]"
-    return exists(c, argv)
+    lookup = c.db.lookup_read
+    n = 0
+    for key in argv[1:]:
+        if lookup(key) is not None:
+            n += 1
+    return n
 
 
 _type_replies: dict = {}  # type name -> its pre-encoded status reply (same in RESP2 and RESP3)
@@ -245,7 +250,7 @@ _type_replies: dict = {}  # type name -> its pre-encoded status reply (same in R
 @command("type", 2, "readonly fast", "@keyspace", keys=(1, 1, 1))
 def type_(c, argv):
     "TYPE key"
-    name = type_name(c.db.lookup_read(argv[1]))
+    name = type_name(c.db.lookup_notouch(argv[1]))
     r = _type_replies.get(name)
     if r is None:
         r = _type_replies[name] = resp.Raw(b"+" + name + b"\r\n")
@@ -428,7 +433,7 @@ def scan(c, argv):
     if pat is not None and found:
         found = list(filter(glob_matcher(pat), found))
     if typename is not None and found:
-        lookup = db.lookup_read
+        lookup = db.lookup_notouch
         found = [k for k in found if type_name(lookup(k)) == typename]
     if db.expires and found:
         expire = db.expire_if_needed
@@ -440,12 +445,16 @@ def scan(c, argv):
 def randomkey(c, argv):
     "RANDOMKEY"
     db = c.db
+    tries = 100
     while True:
         key = random_key(db)
         if key is None:
             return None
         if db.expires and key in db.expires and db.expire_if_needed(key):
-            continue
+            tries -= 1
+            if tries or not c.server.pause_type or len(db.expires) != len(db.data):
+                continue
+            return key  # paused, every key expired yet kept: give up as Redis does on a replica
         return key
 
 
@@ -566,12 +575,10 @@ def object_(c, argv):
     if n != 3 or sub not in (b"encoding", b"refcount", b"idletime", b"freq"):
         raise subcommand_error(argv)
     db = c.db
-    prev = db.lru.get(argv[2])
-    v = db.lookup_read(argv[2])
+    v = db.lookup_notouch(argv[2], notify=False)  # LOOKUP_NOTOUCH|LOOKUP_NONOTIFY
     if v is None:
         return None
-    if prev is not None:  # LOOKUP_NOTOUCH: OBJECT does not count as an access
-        db.lru[argv[2]] = prev
+    prev = db.lru.get(argv[2])
     config = c.server.config
     if sub == b"encoding":
         return object_encoding(v, config)

@@ -296,6 +296,7 @@ class Scripting:
         appended0 = srv.log.appended
         self._end(run, True)
         srv.lua_timedout = False
+        srv.update_lane()
         srv.active_expire_enabled = run.expire_was
         try:
             reply = self._outcome(out)
@@ -419,6 +420,7 @@ class Scripting:
                         "Script SHA1 is: %s", elapsed, run.sha.decode())
             if run.suspendable:
                 self.srv.lua_timedout = True
+                self.srv.update_lane()
         if not run.suspendable or greenlet.getcurrent() is not self.worker:
             return False
         srv = self.srv

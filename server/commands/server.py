@@ -613,6 +613,8 @@ def redact(argv):
     """The arguments Redis 6.2 hides from MONITOR and the slow log (passwords)."""
     name = argv[0].lower()
     if name == b"auth":
+        if len(argv) > 3:
+            return argv  # a syntax error: answered before anything is redacted
         return [argv[0]] + [_REDACTED] * (len(argv) - 1)
     if name == b"hello":
         out = list(argv)
@@ -621,6 +623,14 @@ def redact(argv):
                 out[i + 1] = out[i + 2] = _REDACTED
                 break
         return out
+    if name == b"acl":
+        if len(argv) >= 3 and argv[1].lower() == b"setuser":
+            return argv[:2] + [_REDACTED] * (len(argv) - 2)
+        return argv
+    if name == b"config":
+        if len(argv) == 4 and argv[1].lower() == b"set" and argv[2].lower() in _SENSITIVE_CONFIGS:
+            return argv[:3] + [_REDACTED]
+        return argv
     if name == b"migrate":
         out = list(argv)
         for i in range(6, len(argv)):
@@ -635,7 +645,8 @@ def redact(argv):
     return argv
 
 
-_REDACTING = frozenset((b"auth", b"hello", b"migrate"))
+_REDACTING = frozenset((b"auth", b"hello", b"migrate", b"acl", b"config"))
+_SENSITIVE_CONFIGS = frozenset((b"masteruser", b"masterauth", b"requirepass"))  # SENSITIVE_CONFIG
 
 
 def feed_monitors(srv, c, cmd, argv) -> None:
@@ -703,18 +714,36 @@ def shutdown(c, argv):
 def slow_call(srv, c, cmd, argv, dt: float) -> None:
     """A command ran for ``dt`` seconds, at least one of the two thresholds: slow log entry
     (unless the command is ``skip_slowlog``) and ``command``/``fast-command`` latency sample."""
-    if srv.loading or c.blocked is not None:
-        return  # a command that blocked is not logged when it parks (as in 6.2)
-    th = srv.slowlog_threshold_us
-    if th >= 0 and dt * 1e6 >= th and not cmd.flags & Flag.SKIP_SLOWLOG:
-        if argv[0].lower() in _REDACTING:
-            argv = redact(argv)
-        srv.slowlog_add(c, argv, dt)
+    if srv.loading:
+        return
+    if c.blocked is not None:
+        # a command that blocked is logged when it is served (updateStatsOnUnblock), as the
+        # command the client sent, with this call's duration plus the serving one
+        c.blocked.call = (cmd, argv, dt)
+    else:
+        slowlog_push(srv, c, cmd, argv, dt)
     lat = srv.config["latency-monitor-threshold"]
     if lat:
         ms = int(dt * 1000)
         if ms >= lat:
             latency_add(srv, "fast-command" if cmd.flags & Flag.FAST else "command", ms)
+
+
+def slowlog_push(srv, c, cmd, argv, dt: float) -> None:
+    """slowlogPushCurrentCommand: an entry when ``dt`` reaches slowlog-log-slower-than, with
+    the arguments Redis redacts (passwords, ACL SETUSER rules) replaced."""
+    th = srv.slowlog_threshold_us
+    if th >= 0 and dt * 1e6 >= th and not cmd.flags & Flag.SKIP_SLOWLOG:
+        if argv[0].lower() in _REDACTING:
+            argv = redact(argv)
+        srv.slowlog_add(c, argv, dt)
+
+
+def unblocked_call(srv, c, call, reply_dt: float) -> None:
+    """updateStatsOnUnblock: a blocked command was served; slow log entry for the whole call."""
+    if call is not None and not srv.loading:
+        cmd, argv, dt = call
+        slowlog_push(srv, c, cmd, argv, dt + reply_dt)
 
 
 class _LogLatency:
@@ -753,6 +782,8 @@ def server_cron(srv) -> None:
 
 
 Server.slow_call = slow_call
+Server.unblocked_call = unblocked_call
+Server.latency_sample = latency_add_if_needed
 Server.feed_monitors = feed_monitors
 if server_cron not in Server.cron_hooks:
     Server.cron_hooks.append(server_cron)

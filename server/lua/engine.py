@@ -133,9 +133,13 @@ end
 
 ------------------------------------------------------------------------------ redis.*
 local redis = {}
-local pycall = py.call
+local pycall, pycall_packed = py.call, py.call_packed
+-- lupa cannot pass about 8000 arguments to Python (unpack allows that many): pack those
+local PACK_ABOVE = 4000
 redis.call = function(...)
-  local r, e = pycall(true, ...)
+  local r, e
+  local argc = select('#', ...)
+  if argc > PACK_ABOVE then r, e = pycall_packed(true, {...}, argc) else r, e = pycall(true, ...) end
   if e then
     if e == 1 then r = where() .. r end
     error(r, 0)
@@ -143,7 +147,9 @@ redis.call = function(...)
   return r
 end
 redis.pcall = function(...)
-  local r, e = pycall(false, ...)
+  local r, e
+  local argc = select('#', ...)
+  if argc > PACK_ABOVE then r, e = pycall_packed(false, {...}, argc) else r, e = pycall(false, ...) end
   if e then return {err = where() .. r} end
   return r
 end
@@ -374,8 +380,15 @@ function api.run(f, keys, argv)
   return xpcall(f, handler)
 end
 
--- luaReplyToRedisReply, writing RESP into out[]; cp: the caller's protocol, lp: the script's
-local function enc(v, out, n, cp, lp)
+-- luaReplyToRedisReply, writing RESP into out[]; cp: the caller's protocol, lp: the script's.
+-- Fields are read with rawget (no metamethod runs).  sp: the Lua stack height Redis would have
+-- here (its lua_checkstack(lua, 4) fails past LUAI_MAXCSTACK, 8000 slots).
+local STACK_ERR = '-ERR reached lua stack limit\r\n'
+local function enc(v, out, n, cp, lp, sp)
+  if sp + 4 > 8000 then
+    out[n + 1] = STACK_ERR
+    return n + 1
+  end
   local t = type(v)
   if t == 'string' then
     out[n + 1] = '$' .. #v .. '\\r\\n'; out[n + 2] = v; out[n + 3] = '\\r\\n'
@@ -391,41 +404,41 @@ local function enc(v, out, n, cp, lp)
     end
     return n + 1
   elseif t == 'table' then
-    local x = v.err
+    local x = r_rawget(v, 'err')
     if type(x) == 'string' then
       out[n + 1] = '-' .. sgsub(x, '[\\r\\n]', ' ') .. '\\r\\n'
       return n + 1
     end
-    x = v.ok
+    x = r_rawget(v, 'ok')
     if type(x) == 'string' then
       out[n + 1] = '+' .. sgsub(x, '[\\r\\n]', ' ') .. '\\r\\n'
       return n + 1
     end
-    x = v.double
+    x = r_rawget(v, 'double')
     if type(x) == 'number' then
       local s
       if x == huge then s = 'inf' elseif x == -huge then s = '-inf' else s = sformat('%.17g', x) end
       if cp == 2 then out[n + 1] = '$' .. #s .. '\\r\\n' .. s .. '\\r\\n' else out[n + 1] = ',' .. s .. '\\r\\n' end
       return n + 1
     end
-    x = v.map
+    x = r_rawget(v, 'map')
     if type(x) == 'table' then
       local hdr, cnt = n + 1, 0
       n = hdr
       for k, val in next, x do
-        n = enc(k, out, n, cp, lp)
-        n = enc(val, out, n, cp, lp)
+        n = enc(k, out, n, cp, lp, sp + 4)
+        n = enc(val, out, n, cp, lp, sp + 3)
         cnt = cnt + 1
       end
       if cp == 2 then out[hdr] = '*' .. (cnt * 2) .. '\\r\\n' else out[hdr] = '%' .. cnt .. '\\r\\n' end
       return n
     end
-    x = v.set
+    x = r_rawget(v, 'set')
     if type(x) == 'table' then
       local hdr, cnt = n + 1, 0
       n = hdr
       for k in next, x do
-        n = enc(k, out, n, cp, lp)
+        n = enc(k, out, n, cp, lp, sp + 3)
         cnt = cnt + 1
       end
       out[hdr] = (cp == 2 and '*' or '~') .. cnt .. '\\r\\n'
@@ -434,9 +447,9 @@ local function enc(v, out, n, cp, lp)
     local hdr, j = n + 1, 1
     n = hdr
     while true do
-      local e = v[j]
+      local e = r_rawget(v, j)
       if e == nil then break end
-      n = enc(e, out, n, cp, lp)
+      n = enc(e, out, n, cp, lp, sp + 1)
       j = j + 1
     end
     out[hdr] = '*' .. (j - 1) .. '\\r\\n'
@@ -448,10 +461,10 @@ end
 
 -- The reply for a table: (RESP bytes) or (nil, error text) when it is an error table.
 function api.reply(v, cp, lp)
-  local e = v.err
+  local e = r_rawget(v, 'err')
   if type(e) == 'string' then return nil, e end
   local out = {}
-  enc(v, out, 0, cp, lp)
+  enc(v, out, 0, cp, lp, 2)
   return concat(out)
 end
 
@@ -484,6 +497,7 @@ class LuaEngine:
             libs[name.encode()] = mod.install(rt, loadstring, self._keep)
         py = rt.table()
         py[b"call"] = host.call
+        py[b"call_packed"] = _call_packed(host.call)
         py[b"log"] = host.log
         py[b"setresp"] = host.setresp
         py[b"set_repl"] = host.set_repl
@@ -608,6 +622,13 @@ class LuaEngine:
                 raise RedisError(_text(r[1]).replace("\r", " ").replace("\n", " "))
             return resp.Raw(r)
         return None
+
+
+def _call_packed(call):
+    """redis.call / redis.pcall with their arguments in a Lua table (many arguments)."""
+    def call_packed(raise_error, t, n):
+        return call(raise_error, *[t[i] for i in range(1, int(n) + 1)])
+    return call_packed
 
 
 # ---------------------------------------------------------------------------- bytecode
