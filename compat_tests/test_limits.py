@@ -445,3 +445,21 @@ def test_output_limit_pipeline_with_writes_gets_no_reply(config, make_raw, r2):
     conn.send(pipeline)
     assert conn.read_until_closed(5) == b""
     assert b"name=obuf-pipeline" not in ex(r2, "CLIENT", "LIST")
+
+
+@pytest.mark.parametrize("seq", [b"\x00", b"*\x00", b"$\x00"])
+def test_protocol_desync_closes_while_client_keeps_sending(make_raw, seq):
+    """unit/protocol "Protocol desync regression": a client that never sends a newline and
+    never stops sending is answered with a protocol error and disconnected soon, not kept
+    waiting for it to finish a TLS shutdown it never answers."""
+    conn = make_raw()
+    conn.send(seq)
+    t0 = time.monotonic()
+    closed = False
+    while time.monotonic() - t0 < 15:
+        try:
+            conn.send(b"payload" * 100)
+        except OSError:
+            closed = True
+            break
+    assert closed

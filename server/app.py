@@ -25,6 +25,11 @@ from .keyspace import Database
 from .limits import ClientPause, client_class, close_asap, output_limit_reached, parse_obuf_limits
 from .registry import load_all
 
+# A closed connection (QUIT, protocol error, CLIENT KILL...) waits this long for the peer's TLS
+# close_notify after its last bytes are sent, then drops: like Redis, which closes the socket
+# without waiting, a client that keeps sending instead of answering must see the close soon.
+TLS_SHUTDOWN_TIMEOUT = 1.0
+
 log = logging.getLogger("perdure")
 
 VERSION = "6.2.14"
@@ -590,7 +595,8 @@ class Server:
         port = cfg["tls-port"]
         hosts = cfg["bind"].split()
         srv = await loop.create_server(lambda: _make_protocol(self), hosts, port, ssl=ctx,
-                                       reuse_address=True, backlog=511)
+                                       reuse_address=True, backlog=511,
+                                       ssl_shutdown_timeout=TLS_SHUTDOWN_TIMEOUT)
         self.servers.append(srv)
         if port == 0:
             port = srv.sockets[0].getsockname()[1]
