@@ -783,6 +783,50 @@ def test_client_pause_releases_clients_in_order(make_client, make_raw):
         _pause_then_unpause(admin)
 
 
+def test_clients_held_by_pause_count_as_blocked(make_client, make_raw):
+    # Redis 6.2 blocks them (BLOCKED_PAUSE): INFO blocked_clients counts them, with no timeout
+    admin = make_client()
+    a, b = make_raw(), make_raw()
+    try:
+        ex(admin, "CLIENT", "PAUSE", 20000, "WRITE")
+        a.send(resp_encode("SET", "k", "1"))
+        b.send(resp_encode("EVAL", "return 1", "0"))
+        deadline = time.monotonic() + 5
+        while admin.info("clients")["blocked_clients"] != 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert admin.info("clients")["clients_in_timeout_table"] == 0
+        ex(admin, "CLIENT", "UNPAUSE")
+        assert a.recv_reply() == b"+OK\r\n" and b.recv_reply() == b":1\r\n"
+        assert admin.info("clients")["blocked_clients"] == 0
+    finally:
+        _pause_then_unpause(admin)
+
+
+def test_client_pause_skips_active_and_lazy_expiry(make_client):
+    admin = make_client()
+    try:
+        expired = admin.info("stats")["expired_keys"]
+        ex(admin, "MULTI")
+        ex(admin, "SET", "foo", "bar", "PX", "10")
+        ex(admin, "SET", "bar", "foo", "PX", "10")
+        ex(admin, "CLIENT", "PAUSE", 20000, "WRITE")
+        ex(admin, "EXEC")
+        time.sleep(0.3)  # several active expiry cycles
+        # logically expired, but kept: nothing is deleted during the pause
+        assert ex(admin, "GET", "foo") is None and ex(admin, "GET", "bar") is None
+        assert ex(admin, "EXISTS", "foo", "bar") == 0
+        assert ex(admin, "DBSIZE") == 2
+        assert admin.info("stats")["expired_keys"] == expired
+        ex(admin, "CLIENT", "UNPAUSE")
+        ex(admin, "GET", "foo")
+        ex(admin, "GET", "bar")
+        assert admin.info("stats")["expired_keys"] == expired + 2
+        assert ex(admin, "DBSIZE") == 0
+    finally:
+        _pause_then_unpause(admin)
+
+
 def test_client_pause_write_holds_publish_and_queued_writes(make_client, make_raw):
     admin = make_client()
     pub, tx, ro = make_raw(), make_raw(), make_raw()

@@ -985,27 +985,36 @@ def test_return_table_with_metatable_fields_is_not_an_error(r2):
     assert ex(r2, "EVAL", script, "0") == [1, 2]
 
 
+def _read_until(raw, end: bytes, timeout: float = 10.0) -> bytes:
+    """Bytes up to and including ``end`` (a reply too deeply nested for recv_reply's parser)."""
+    deadline = time.monotonic() + timeout
+    data, raw.buf = raw.buf, b""
+    while end not in data:
+        assert time.monotonic() < deadline, data[-200:]
+        raw.sock.settimeout(max(deadline - time.monotonic(), 0.01))
+        chunk = raw.sock.recv(65536)
+        assert chunk, data[-200:]
+        data += chunk
+    k = data.index(end) + len(end)
+    data, raw.buf = data[:k], data[k:]
+    return data
+
+
+STACK_LIMIT = b"-ERR reached lua stack limit\r\n"
+
+
 def test_return_recursive_table_hits_the_stack_limit(raw):
     raw.send(resp_encode("EVAL", "local a = {}; local b = {a}; a[1] = b; return a", "0"))
-    n = 0
-    while True:
-        reply = raw.recv_reply(timeout=10)
-        if reply.startswith(b"-"):
-            break
-        assert reply == b"*1\r\n" * 7995 + b"-ERR reached lua stack limit\r\n"
-        n += 1
-        break
-    assert n == 1
+    assert _read_until(raw, STACK_LIMIT) == b"*1\r\n" * 7995 + STACK_LIMIT
     assert raw.cmd("PING") == b"+PONG\r\n"
 
 
 def test_return_recursive_map_hits_the_stack_limit(raw):
     raw.cmd("HELLO", "3")
     raw.send(resp_encode("EVAL", "local a = {}; a.map = {x = a}; return a", "0"))
-    reply = raw.recv_reply(timeout=10)
-    depth = reply.count(b"%1\r\n$1\r\nx\r\n")
-    assert reply == b"%1\r\n$1\r\nx\r\n" * depth + b"-ERR reached lua stack limit\r\n"
-    assert depth == 2665
+    reply = _read_until(raw, STACK_LIMIT * 2)
+    # 2665 levels; the innermost map's key and value each get the error
+    assert reply == b"%1\r\n$1\r\nx\r\n" * 2664 + b"%1\r\n" + STACK_LIMIT * 2
     assert raw.cmd("PING") == b"+PONG\r\n"
 
 
@@ -1023,4 +1032,82 @@ def test_call_with_massive_arguments_checks_their_types(r2):
     script = ('local a = {} for i=1,5000 do a[i] = 1 end a[4000] = true '
               'return redis.call("lpush", "l", unpack(a))')
     assert eval_err(r2, script) == run_error(
-        script, "@user_script:1: Lua redis() command arguments must be strings or integers")
+        script, "@user_script:1: @user_script: 1: Lua redis() command arguments must be strings or "
+                "integers")
+
+
+def test_script_kill_stops_a_script_that_catches_errors_with_pcall(time_limit, r2, make_client):
+    runner = make_client(socket_timeout=20)
+    script = ("local f = function() while 1 do redis.call('ping') end end\n"
+              "while 1 do pcall(f) end")
+    t, box = _run_in_thread(runner, "EVAL", script, "0")
+    _wait_busy(r2)
+    assert ex(r2, "SCRIPT", "KILL") == b"OK"
+    t.join(10)
+    assert not t.is_alive()
+    assert box.get("error") == run_error(script, "@user_script:2: Script killed by user with "
+                                                 "SCRIPT KILL...")
+    assert ex(r2, "PING") == b"PONG"
+    # the next scripts run normally (pcall catches their errors again)
+    assert ex(r2, "EVAL", "local ok = pcall(function() error('x') end)\nreturn ok and 1 or 2",
+              "0") == 2
+
+
+# --------------------------------------------------------------------------- whole-script replication
+
+
+@pytest.fixture
+def script_replication(r2):
+    """lua-replicate-commands no: Redis 6.2 replicates scripts whole unless they call
+    redis.replicate_commands(), and keeps them deterministic."""
+    assert ex(r2, "CONFIG", "SET", "lua-replicate-commands", "no") == b"OK"
+    yield
+    ex(r2, "CONFIG", "SET", "lua-replicate-commands", "yes")
+
+
+NONDET = ("Write commands not allowed after non deterministic commands. Call "
+          "redis.replicate_commands() at the start of your script in order to switch to single "
+          "commands replication mode.")
+
+
+def test_no_write_after_random_command(script_replication, r2):
+    script = "redis.pcall('randomkey'); return redis.pcall('set','x','ciao')"
+    assert eval_err(r2, script) == "@user_script: 1: " + NONDET  # (the error table as is)
+    assert ex(r2, "GET", "x") is None
+    script = "redis.call('time'); return redis.call('set','x','ciao')"
+    assert eval_err(r2, script) == run_error(script, "@user_script:1: @user_script: 1: " + NONDET)
+    # after redis.replicate_commands() the write is allowed
+    assert ex(r2, "EVAL", "redis.replicate_commands(); redis.call('randomkey'); "
+                          "return redis.call('set','x','ciao')", "0") == b"OK"
+
+
+def test_writes_then_random_then_read_is_fine(script_replication, r2):
+    assert ex(r2, "EVAL", "redis.call('set','x','1'); redis.call('randomkey'); "
+                          "return redis.call('get','x')", "0") == b"1"
+
+
+def test_to_sort_replies_are_sorted(script_replication, r2):
+    members = ["u", "d", "a", "c", "q", "z", "aaa", "o", "g", "aa", "azz", "b"]
+    r2.sadd("myset", *members)
+    r2.hset("h", mapping={"z": "1", "b": "3", "m": "2"})
+    got = ex(r2, "EVAL", "return redis.call('smembers',KEYS[1])", "1", "myset")
+    assert got == sorted(m.encode() for m in members)
+    assert ex(r2, "EVAL", "return redis.call('hkeys','h')", "0") == [b"b", b"m", b"z"]
+    assert ex(r2, "EVAL", "return redis.call('hvals','h')", "0") == [b"1", b"2", b"3"]
+    assert ex(r2, "EVAL", "return redis.call('keys','*')", "0") == [b"h", b"myset"]
+    # a RESP3 set (redis.setresp(3)) is not a '*' reply: not sorted, but still every member
+    got = ex(r2, "EVAL", "redis.setresp(3) local t = redis.call('smembers',KEYS[1]).set "
+                         "local n = 0 for _ in pairs(t) do n = n + 1 end return n", "1", "myset")
+    assert got == len(members)
+
+
+def test_set_repl_needs_replicate_commands(script_replication, r2):
+    script = "redis.set_repl(redis.REPL_ALL)"
+    assert eval_err(r2, script) == run_error(
+        script, "@user_script:1: You can set the replication behavior only after turning on "
+                "single commands replication with redis.replicate_commands().")
+    script = "redis.replicate_commands() redis.set_repl()"
+    assert eval_err(r2, script) == run_error(
+        script, "@user_script:1: redis.set_repl() requires two arguments.")
+    assert ex(r2, "EVAL", "redis.replicate_commands() redis.set_repl(redis.REPL_ALL) return 1",
+              "0") == 1

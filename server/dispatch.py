@@ -28,6 +28,8 @@ from .registry import COMMANDS, Flag
 
 _perf = time.perf_counter
 _encode = resp.encode
+_SMALL_LENS = resp._SMALL_LENS
+_OK = resp.OK
 _cache: dict = {}
 
 # Commands allowed while a RESP2 client is in subscribed state.
@@ -126,6 +128,14 @@ def process(c, argv) -> None:
     if reply is not BLOCKED:
         if c.held or (required and required > log.durable):
             c.emit(reply, required)
+        elif type(reply) is bytes:  # resp.encode's two commonest cases, inlined
+            out = c.out
+            n = len(reply)
+            out += _SMALL_LENS[n] if n < 1024 else b"$%d\r\n" % n
+            out += reply
+            out += b"\r\n"
+        elif reply is _OK:
+            c.out += _OK
         else:
             _encode(reply, c.proto, c.out)
     srv.current_client = None

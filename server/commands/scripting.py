@@ -39,7 +39,7 @@ from ..app import _Blocked as _Parked
 from ..args import to_int
 from ..client import Client
 from ..errors import RedisError
-from ..lua.engine import LuaEngine, error_text, sha1hex
+from ..lua.engine import LuaEngine, error_text, parse_raw, sha1hex
 from ..registry import Flag, command
 from .transactions import begin_effects, end_effects
 
@@ -53,6 +53,8 @@ log = logging.getLogger("perdure")
 _WRITE = Flag.WRITE
 _NOSCRIPT = Flag.NOSCRIPT
 _DENYOOM = Flag.DENYOOM
+_RANDOM = Flag.RANDOM
+_TO_SORT = Flag.SORT_FOR_SCRIPT
 _lookup = dispatch.lookup
 _call = dispatch.call
 _BLOCKED = dispatch.BLOCKED
@@ -62,6 +64,11 @@ _ARGTYPES = b"Lua redis() command arguments must be strings or integers"
 _UNKNOWN = b"Unknown Redis command called from Lua script"
 _ARITY = b"Wrong number of args calling Redis command From Lua script"
 _NOT_ALLOWED = b"This Redis command is not allowed from scripts"
+_NONDETERMINISTIC = (b"Write commands not allowed after non deterministic commands. Call "
+                     b"redis.replicate_commands() at the start of your script in order to switch "
+                     b"to single commands replication mode.")
+_SET_REPL_FIRST = (b"You can set the replication behavior only after turning on single commands "
+                   b"replication with redis.replicate_commands().")
 _OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
 NOT_BUSY = "NOTBUSY No scripts in execution right now."
 UNKILLABLE = ("UNKILLABLE Sorry the script already executed write commands against the dataset. "
@@ -87,6 +94,19 @@ def busy_allows(cmd, argv) -> bool:
     return False
 
 
+def _sorted_for_script(reply, proto: int):
+    """luaSortArray: a ``to-sort`` command's array reply (SMEMBERS, KEYS...) in string order,
+    when the script is replicated whole (not a RESP3 set: Redis sorts ``*`` replies only)."""
+    if type(reply) is resp.Lazy:
+        reply = list(reply)
+    elif type(reply) is resp.Raw:
+        reply = parse_raw(reply)
+    if type(reply) is list or (type(reply) is resp.Set and proto == 2):
+        if all(type(x) is bytes for x in reply):
+            return sorted(reply)
+    return reply
+
+
 class LuaClient(Client):
     """The client scripts run commands as: never connected, DENY_BLOCKING (``in_exec``);
     replies a handler emits by itself are captured instead of sent."""
@@ -107,7 +127,8 @@ class _Run:
     """One script execution (Redis's lua_caller, lua_time_start, lua_kill, lua_write_dirty...)."""
 
     __slots__ = ("caller", "lua", "sha", "func", "keys", "args", "t0", "timedout", "kill",
-                 "write_dirty", "oom", "suspendable", "suspended", "buf", "ready", "expire_was")
+                 "write_dirty", "oom", "suspendable", "suspended", "buf", "ready", "expire_was",
+                 "replicate", "random_dirty")
 
     def __init__(self, caller, lua, sha, func, keys, args):
         self.caller = caller
@@ -126,6 +147,8 @@ class _Run:
         self.buf = None
         self.ready = []
         self.expire_was = True
+        self.replicate = True      # lua_replicate_commands: effects replication (the default)
+        self.random_dirty = False  # lua_random_dirty: a `random` command ran
 
 
 class _Crash:
@@ -208,6 +231,7 @@ class Scripting:
         lua.captured.clear()
         run = _Run(c, lua, sha, f, argv[3:3 + numkeys], argv[3 + numkeys:])
         run.oom = bool(srv.maxmemory) and srv.over_maxmemory()
+        run.replicate = srv.config["lua-replicate-commands"]
         run.suspendable = (greenlet is not None and c.transport is not None and not c.in_exec
                            and c.multi is None and not srv.replaying and srv.loop is not None)
         self.run = run
@@ -348,7 +372,8 @@ class Scripting:
         fl = _FLAGS.get(cmd)
         if fl is None:
             fl = _FLAGS[cmd] = (bool(cmd.flags & _NOSCRIPT), bool(cmd.flags & _WRITE),
-                                bool(cmd.flags & _DENYOOM))
+                                bool(cmd.flags & _DENYOOM), bool(cmd.flags & _RANDOM),
+                                bool(cmd.flags & _TO_SORT))
         if fl[0]:
             return _NOT_ALLOWED, 1
         srv = self.srv
@@ -359,11 +384,15 @@ class Scripting:
             if denied is not None:
                 return denied.msg.encode(), 1
         if fl[1]:
+            if run.random_dirty and not run.replicate:
+                return _NONDETERMINISTIC, 1  # whole-script replication (lua-replicate-commands no)
             if srv.log_failed:
                 return b"-MISCONF Errors writing to the AOF file: %s\r\n" % srv.log_failed.encode(), 1
             if run.oom and not run.write_dirty and fl[2] and srv.maxmemory:
                 return _OOM, 1
             run.write_dirty = True
+        if fl[3]:
+            run.random_dirty = True
         lua = run.lua
         if srv.cluster is not None:
             err = srv.cluster.check(lua, cmd, argv)
@@ -377,6 +406,8 @@ class Scripting:
             if raise_error:
                 return msg, 2
             return self.engine.table_from({b"err": msg}), None
+        if fl[4] and not run.replicate:
+            reply = _sorted_for_script(reply, lua.proto)
         return self.engine.to_lua(reply, lua.proto), None
 
     def log(self, level, msg):
@@ -391,11 +422,16 @@ class Scripting:
         run = self.run
         if run is None or run.write_dirty:
             return False
+        run.replicate = True
         self.engine.rand.seed(random.getrandbits(31))
         return True
 
-    @staticmethod
-    def set_repl(flags):
+    def set_repl(self, argc, flags):
+        run = self.run
+        if run is not None and not run.replicate:
+            return _SET_REPL_FIRST
+        if argc != 1:
+            return b"redis.set_repl() requires two arguments."
         if int(flags) & ~3:
             return b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."
         return None

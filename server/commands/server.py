@@ -700,6 +700,8 @@ def shutdown(c, argv):
     # The log is flushed and synced by Server.shutdown(); every client (this one included) then
     # gets its pending replies and a closed connection, as when Redis exits.
     ev.set()
+    for s in srv.servers:
+        s.close()  # stop listening now: a client reconnecting after the reply is refused
     if c.in_exec:
         # Redis exits before EXEC replies: the client gets no reply, only a closed connection
         c.close()

@@ -200,8 +200,7 @@ redis.setresp = function(...)
 end
 local pysetrepl = py.set_repl
 redis.set_repl = function(...)
-  if select('#', ...) ~= 1 then error('redis.set_repl() requires two arguments.', 0) end
-  local e = pysetrepl(trunc(tonumber((...)) or 0))
+  local e = pysetrepl(select('#', ...), trunc(tonumber((...)) or 0))
   if e then error(e, 0) end
 end
 local pyreplicate = py.replicate_commands
@@ -356,9 +355,16 @@ setfenv(0, PG)
 
 ------------------------------------------------------------------------------ hook
 local pytick = py.tick
-dbg.sethook(function()
-  if pytick() then error('Script killed by user with SCRIPT KILL...', 0) end
-end, '', 100000)
+local every_line = false
+local function hook()
+  if pytick() then
+    -- as luaMaskCountHook: from now on the hook runs at every line, so that a pcall catching
+    -- the error cannot keep the script running
+    if not every_line then every_line = true; dbg.sethook(hook, 'l') end
+    error('Script killed by user with SCRIPT KILL...', 0)
+  end
+end
+dbg.sethook(hook, '', 100000)
 
 ------------------------------------------------------------------------------ for Python
 local handler = r_rawget(G, '__redis__err__handler')
@@ -375,6 +381,7 @@ function api.compile(body)
 end
 
 function api.run(f, keys, argv)
+  if every_line then every_line = false; dbg.sethook(hook, '', 100000) end
   r_rawset(G, 'KEYS', keys or {})
   r_rawset(G, 'ARGV', argv or {})
   return xpcall(f, handler)
@@ -383,7 +390,7 @@ end
 -- luaReplyToRedisReply, writing RESP into out[]; cp: the caller's protocol, lp: the script's.
 -- Fields are read with rawget (no metamethod runs).  sp: the Lua stack height Redis would have
 -- here (its lua_checkstack(lua, 4) fails past LUAI_MAXCSTACK, 8000 slots).
-local STACK_ERR = '-ERR reached lua stack limit\r\n'
+local STACK_ERR = '-ERR reached lua stack limit\\r\\n'
 local function enc(v, out, n, cp, lp, sp)
   if sp + 4 > 8000 then
     out[n + 1] = STACK_ERR
