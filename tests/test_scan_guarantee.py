@@ -23,6 +23,7 @@ class _Server:
     stat_keyspace_hits = 0
     notify_flags = ""
     lfu = False  # eviction.py: LRU clock recorded on access
+    pause_type = 0  # no CLIENT PAUSE: expired keys are deleted
     lruclock = 0
     mem_units = 0
 
