@@ -223,3 +223,47 @@ def test_bgrewriteaof_runs_to_completion(r2):
 
 def test_bgrewriteaof_arity(r2):
     assert err(r2, "BGREWRITEAOF", "x") == "ERR wrong number of arguments for 'bgrewriteaof' command"
+
+
+# --------------------------------------------------------------------------- min-replicas-to-write
+
+
+@pytest.fixture
+def min_replicas(make_client):
+    admin = make_client()
+    saved = [ex(admin, "CONFIG", "GET", p)[1] for p in ("min-replicas-to-write", "min-replicas-max-lag")]
+    yield admin
+    ex(admin, "CONFIG", "SET", "min-replicas-to-write", saved[0])
+    ex(admin, "CONFIG", "SET", "min-replicas-max-lag", saved[1])
+
+
+def test_min_replicas_refuses_writes(r2, min_replicas):
+    ex(r2, "SET", "mr:k", "1")
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-to-write", 1)
+    assert err(r2, "SET", "mr:k", "2") == "NOREPLICAS Not enough good replicas to write."
+    assert err(r2, "INCR", "mr:k") == "NOREPLICAS Not enough good replicas to write."
+    assert ex(r2, "GET", "mr:k") == b"1"  # reads still served
+    ex(min_replicas, "CONFIG", "SET", "min-slaves-max-lag", 0)  # lag 0 turns the check off
+    assert ex(r2, "SET", "mr:k", "3") == b"OK"
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-max-lag", 10)
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-to-write", 0)
+    assert ex(r2, "SET", "mr:k", "4") == b"OK"
+
+
+def test_min_replicas_set_while_transaction_queued(r2, min_replicas):
+    ex(r2, "SET", "mr:x", 1)
+    ex(r2, "MULTI")
+    assert ex(r2, "INCR", "mr:x") == b"QUEUED"
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-to-write", 2)
+    assert err(r2, "EXEC") == \
+        "EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write."
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-to-write", 0)
+    assert ex(r2, "GET", "mr:x") == b"1"
+
+
+def test_min_replicas_write_queued_in_multi(r2, min_replicas):
+    ex(min_replicas, "CONFIG", "SET", "min-replicas-to-write", 1)
+    ex(r2, "MULTI")
+    assert err(r2, "SET", "mr:y", 1) == "NOREPLICAS Not enough good replicas to write."
+    assert ex(r2, "GET", "mr:y") == b"QUEUED"
+    assert err(r2, "EXEC") == "EXECABORT Transaction discarded because of previous errors."

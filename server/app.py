@@ -74,6 +74,7 @@ class Server:
         self.log_db = -1
         self.log_failed = None
         self.maxmemory = 0
+        self.min_replicas = False
         # memory accounting and eviction (memory.py, eviction.py)
         self.mem_cache = memory._Cache()
         self.mem_units = 0              # Σ of every database's recorded key costs (db.mem)
@@ -127,6 +128,7 @@ class Server:
         self.loaded_records = 0
         config.listeners.append(self._config_changed)
         self._config_changed("maxmemory", config["maxmemory"])
+        self._config_changed("min-replicas-to-write", config["min-replicas-to-write"])
         self._config_changed("notify-keyspace-events", config["notify-keyspace-events"])
         if config["cluster-enabled"]:
             from .cluster import setup as cluster_setup
@@ -140,14 +142,19 @@ class Server:
         every connection is checked again before it takes the fast lane.  Call it after
         changing any of these (commands flagged ``breaks_lane`` get it from the dispatcher)."""
         if (self.loading or self.cluster is not None or self.maxmemory or self.pause_type
-                or self.lua_timedout or self.log_failed or self.monitors):
+                or self.lua_timedout or self.log_failed or self.monitors or self.min_replicas):
             self.lane = None
         else:
             self.lane = object()
 
     # ---- config --------------------------------------------------------------------------
     def _config_changed(self, name, value):
-        if name == "maxmemory":
+        if name in ("min-replicas-to-write", "min-replicas-max-lag"):
+            # replicationRefreshGoodSlavesCount: with no replica, writes are refused while both
+            # are set (a max lag of 0 turns the check off, as in Redis)
+            self.min_replicas = bool(self.config["min-replicas-to-write"] and self.config["min-replicas-max-lag"])
+            self.update_lane()
+        elif name == "maxmemory":
             self.maxmemory = value
             self.update_lane()
             if value and self.loop is not None:

@@ -169,6 +169,10 @@ def _process_checked(c, srv, cmd, argv):
         # but EXEC/DISCARD/RESET inside MULTI (queueing uses memory too)
         if cmd.denyoom or (c.multi is not None and cmd.name not in _OOM_IN_MULTI_OK):
             return _reject(c, RedisError(errors.OOM), cmd)
+    if srv.min_replicas and (cmd.write or (cmd.name == "exec" and c.multi
+                                           and any(q[0].write for q in c.multi))):
+        # min-replicas-to-write with a max lag: Perdure has no replica, so none is good
+        return _reject(c, RedisError(errors.NOREPLICAS), cmd)
     if srv.pause_type and srv.clients_paused(c, cmd):
         return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause
     if srv.lua_timedout and not srv.busy_allows(cmd, argv):
