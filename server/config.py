@@ -196,7 +196,7 @@ OPTIONS = [
     O("lua-replicate-commands", "bool", True),
     O("tcp-backlog", "int", 511, lo=0, hi=_INT_MAX, mutable=False),
     O("unixsocket", "str", "", mutable=False), O("unixsocketperm", "int", 0, mutable=False), O("repl-backlog-size", "mem", 1024 * 1024, lo=1),
-    O("snapshot-window", "str", "05:00-06:00"), O("snapshot-retention-limit", "int", 1, lo=0, hi=35),
+    O("snapshot-window", "str", ""), O("snapshot-retention-limit", "int", 1, lo=0, hi=35),
     O("snapshot-log-bytes", "mem", 256 * 1024 * 1024, lo=0),
     O("log-segment-bytes", "mem", 64 * 1024 * 1024, lo=1024 * 1024),
     # The rest of Redis 6.2's parameters, with its types, defaults, bounds and mutability.
