@@ -77,42 +77,29 @@ def test_wait_not_allowed_from_scripts(r2):
     assert "This Redis command is not allowed from scripts" in e
 
 
-def test_wait_forever_until_client_unblock(make_client, r2):
+def _blocked_wait_unblocked(make_client, r2, reply_of, *unblock):
+    """WAIT 1 0 on one connection, CLIENT UNBLOCK <id> [*unblock] from another: the reply."""
     waiter = make_client()
     cid = ex(waiter, "CLIENT", "ID")
     out = {}
-
-    def run():
-        out["reply"] = ex(waiter, "WAIT", 1, 0)
-
-    t = threading.Thread(target=run)
+    t = threading.Thread(target=lambda: out.setdefault("reply", reply_of(waiter, "WAIT", 1, 0)))
     t.start()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        if b"cmd=wait" in ex(r2, "CLIENT", "LIST", "ID", cid) and ex(r2, "CLIENT", "UNBLOCK", cid) == 1:
+        if b"cmd=wait" in ex(r2, "CLIENT", "LIST", "ID", cid) and ex(r2, "CLIENT", "UNBLOCK", cid, *unblock) == 1:
             break
         time.sleep(0.02)
     t.join(5)
-    assert out["reply"] == 0
+    return out["reply"]
+
+
+def test_wait_forever_until_client_unblock(make_client, r2):
+    assert _blocked_wait_unblocked(make_client, r2, ex) == 0
 
 
 def test_wait_unblock_with_error(make_client, r2):
-    waiter = make_client()
-    cid = ex(waiter, "CLIENT", "ID")
-    out = {}
-
-    def run():
-        out["reply"] = err(waiter, "WAIT", 1, 0)
-
-    t = threading.Thread(target=run)
-    t.start()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        if b"cmd=wait" in ex(r2, "CLIENT", "LIST", "ID", cid) and ex(r2, "CLIENT", "UNBLOCK", cid, "ERROR") == 1:
-            break
-        time.sleep(0.02)
-    t.join(5)
-    assert out["reply"] == "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+    assert _blocked_wait_unblocked(make_client, r2, err, "ERROR") == \
+        "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
 
 # --------------------------------------------------------------------------- MODULE
