@@ -117,7 +117,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from .helpers import CommandRecorder, RawConnection, parser_class_for
+from .helpers import CommandRecorder, RawConnection, ex, parser_class_for
+from .zset_helpers import EventLog
 
 TARGETS = ("perdure", "oracle", "external")
 ENV_TARGET = "PERDURE_COMPAT_TARGET"
@@ -617,3 +618,30 @@ def pytest_sessionfinish(session, exitstatus):
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as f:
         json.dump({"target": _target_name(session.config), "tests": _RESULTS}, f, indent=0, sort_keys=True)
+
+
+@pytest.fixture
+def events(r2, make_raw):
+    """Keyspace notifications on (all classes); restores the setting afterwards."""
+    old = ex(r2, "CONFIG", "GET", "notify-keyspace-events")[1]
+    ex(r2, "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    sub = make_raw()
+    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
+    try:
+        yield EventLog(sub, r2)
+    finally:
+        ex(r2, "CONFIG", "SET", "notify-keyspace-events", old)
+
+
+@pytest.fixture
+def restore_config(r2):
+    """``restore_config(*params)``: CONFIG SET them back to their current values at teardown."""
+    saved = {}
+
+    def remember(*params):
+        for p in params:
+            saved[p] = ex(r2, "CONFIG", "GET", p)[1]
+
+    yield remember
+    for p, v in saved.items():
+        ex(r2, "CONFIG", "SET", p, v)

@@ -184,19 +184,6 @@ def test_debug_htstats_key(r2, restore_config):
     assert err(r2, "DEBUG", "HTSTATS-KEY") == SUBCMD % "HTSTATS-KEY"
 
 
-@pytest.fixture
-def restore_config(r2):
-    saved = {}
-
-    def remember(*params):
-        for p in params:
-            saved[p] = ex(r2, "CONFIG", "GET", p)[1]
-
-    yield remember
-    for p, v in saved.items():
-        ex(r2, "CONFIG", "SET", p, v)
-
-
 # --------------------------------------------------------------------------- others
 
 

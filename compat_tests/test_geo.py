@@ -16,7 +16,6 @@ import hashlib
 import pytest
 
 from .helpers import err, ex
-from .zset_helpers import EventLog
 
 SICILY = (
     "GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania",
@@ -68,19 +67,6 @@ GRID = ("GEOADD", "g") + tuple(
 def r3(make_client):
     """A RESP3 client (coordinates come back as doubles)."""
     return make_client(protocol=3)
-
-
-@pytest.fixture
-def events(r2, make_raw):
-    """Keyspace notifications on (all classes); restores the setting afterwards."""
-    old = ex(r2, "CONFIG", "GET", "notify-keyspace-events")[1]
-    ex(r2, "CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = make_raw()
-    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-    try:
-        yield EventLog(sub, r2)
-    finally:
-        ex(r2, "CONFIG", "SET", "notify-keyspace-events", old)
 
 
 # --------------------------------------------------------------------------- command table

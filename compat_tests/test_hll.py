@@ -13,7 +13,7 @@ import hashlib
 import pytest
 
 from .helpers import err, ex
-from .zset_helpers import EventLog, config
+from .zset_helpers import config
 
 
 def seq(prefix: str, start: int, stop: int) -> list:
@@ -36,19 +36,6 @@ def dense_value(registers, card: bytes = b"\x00" * 7 + b"\x80") -> bytes:
         if fb > 2:
             buf[b + 1] |= v >> (8 - fb)
     return b"HYLL\x00\x00\x00\x00" + card + bytes(buf[:12288])
-
-
-@pytest.fixture
-def events(r2, make_raw):
-    """Keyspace notifications on (all classes); restores the setting afterwards."""
-    old = ex(r2, "CONFIG", "GET", "notify-keyspace-events")[1]
-    ex(r2, "CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = make_raw()
-    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-    try:
-        yield EventLog(sub, r2)
-    finally:
-        ex(r2, "CONFIG", "SET", "notify-keyspace-events", old)
 
 
 # --------------------------------------------------------------------------- command table

@@ -12,19 +12,6 @@ from .helpers import err, ex, resp_encode
 SUBCMD = "ERR Unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 
 
-@pytest.fixture
-def restore(r2):
-    saved = {}
-
-    def remember(*params):
-        for p in params:
-            saved[p] = ex(r2, "CONFIG", "GET", p)[1]
-
-    yield remember
-    for p, v in saved.items():
-        ex(r2, "CONFIG", "SET", p, v)
-
-
 # --------------------------------------------------------------------------- TIME / LASTSAVE
 
 
@@ -56,8 +43,8 @@ def test_lastsave_arity(r2):
 
 
 @pytest.fixture
-def slowlog_all(r2, restore):
-    restore("slowlog-log-slower-than", "slowlog-max-len")
+def slowlog_all(r2, restore_config):
+    restore_config("slowlog-log-slower-than", "slowlog-max-len")
     ex(r2, "CONFIG", "SET", "slowlog-log-slower-than", "0")
     ex(r2, "SLOWLOG", "RESET")
     yield
@@ -233,8 +220,8 @@ LATENCY_NONE = (
 
 
 @pytest.fixture
-def latency(r2, restore):
-    restore("latency-monitor-threshold")
+def latency(r2, restore_config):
+    restore_config("latency-monitor-threshold")
     ex(r2, "LATENCY", "RESET")
     yield
     ex(r2, "CONFIG", "SET", "latency-monitor-threshold", "0")

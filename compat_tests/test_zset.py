@@ -13,7 +13,7 @@ import time
 import pytest
 
 from .helpers import err, ex
-from .zset_helpers import EventLog, config, score, zadd
+from .zset_helpers import config, score, zadd
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 SYNTAX = "ERR syntax error"
@@ -29,19 +29,6 @@ MINMAX_LEX = "ERR min or max not valid string range item"
 
 def arity(cmd):
     return f"ERR wrong number of arguments for '{cmd}' command"
-
-
-@pytest.fixture
-def events(r2, make_raw):
-    """Keyspace notifications on (all classes); restores the setting afterwards."""
-    old = ex(r2, "CONFIG", "GET", "notify-keyspace-events")[1]
-    ex(r2, "CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = make_raw()
-    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-    try:
-        yield EventLog(sub, r2)
-    finally:
-        ex(r2, "CONFIG", "SET", "notify-keyspace-events", old)
 
 
 # --------------------------------------------------------------------------- ZADD basics
