@@ -747,6 +747,7 @@ def main(argv=None):
             apply_oom_score_adj(cfg)
         except OSError as e:
             log.warning("Unable to set oom_score_adj: %s", e)
+    memory.tune_allocator()
     try:
         import uvloop
         uvloop.install()

@@ -198,7 +198,9 @@ def evict_key(srv, db, key) -> None:
     """Delete ``key`` as an eviction: DEL in the log first, then the removal, the evicted
     event, WATCH/tracking invalidation (as DEL), the statistics."""
     srv.log_effect(db.id, [b"DEL", key])
-    del db.data[key]
+    v = db.data.pop(key)
+    if type(v) is bytes:
+        db.str_gone(key, v)
     db.removed += 1
     if db.expires:
         db.expires.pop(key, None)
@@ -236,6 +238,7 @@ def perform_evictions(srv, settle: bool = False) -> int:
     tofree = used - maxmem
     freed = 0
     keys_freed = 0
+    recompacted = False
     limit = time_limit_us(srv.config.values["maxmemory-eviction-tenacity"]) / 1e6
     t0 = time.perf_counter()
     result = EVICT_FAIL
@@ -245,7 +248,14 @@ def perform_evictions(srv, settle: bool = False) -> int:
             break
         pick = _pick(srv, allkeys, kind)
         if pick is None:
-            break  # nothing left to evict
+            # nothing left to evict: the keys evicted may have left the tables' slack worth
+            # reclaiming (a table that grew while they were still there), once
+            if not recompacted and keys_freed and memory.compact_tables(srv):
+                recompacted = True
+                used = memory.used_for_eviction(srv)
+                tofree, freed = used - maxmem, 0
+                continue
+            break
         db, key = pick
         before = db.mem
         evict_key(srv, db, key)

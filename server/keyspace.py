@@ -28,6 +28,19 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def obj_units(n: int) -> int:
+    """16-byte allocator units taken by an object of ``n`` bytes (memory.py's model: pymalloc's
+    16-byte classes up to 512 bytes, malloc's header and rounding above)."""
+    return (n + 15) >> 4 if n <= 512 else (n + 23) >> 4
+
+
+def str_units(key: bytes, v: bytes) -> int:
+    """The memory cost of a string key in units: the key's bytes object plus the value's.  A
+    string's cost follows from the value itself, so it has no record in ``Database.sizes``: the
+    write paths add and subtract it as they store and drop bytes values (memory.py)."""
+    return obj_units(33 + len(key)) + obj_units(33 + len(v))
+
+
 class Database:
     __slots__ = ("id", "data", "expires", "server", "avg_ttl", "hazards", "removed", "keyindex",
                  "sizes", "mem", "acct_data", "lru")
@@ -43,8 +56,10 @@ class Database:
         # index (keyindex.py) finds the keys added since it last looked
         self.removed = 0
         self.keyindex = None  # the SCAN / RANDOMKEY index, built on first use
-        # memory accounting (memory.py): key -> recorded cost (16-byte units), their sum, and
-        # the dict they describe; lru: key -> LRU clock or LFU word (eviction.py), set on access
+        # memory accounting (memory.py): key -> recorded cost (16-byte units) of each key whose
+        # value is not a string; ``mem``: that sum plus the cost of every string key (kept by
+        # the write paths below, see str_units); the dict they describe; lru: key -> LRU clock
+        # or LFU word (eviction.py), set on access
         self.sizes: dict = {}
         self.mem = 0
         self.acct_data = self.data
@@ -69,7 +84,9 @@ class Database:
 
     def _delete_expired(self, key):
         srv = self.server
-        del self.data[key]
+        v = self.data.pop(key)
+        if type(v) is bytes:
+            self.str_gone(key, v)
         del self.expires[key]
         self.removed += 1
         srv.log_effect(self.id, [b"DEL", key])
@@ -136,20 +153,43 @@ class Database:
 
     # ---- mutation ------------------------------------------------------------------------
     def set(self, key, value, keepttl: bool = False) -> None:
-        """Store ``value`` at ``key``; drops the TTL unless ``keepttl``."""
-        self.data[key] = value
+        """Store ``value`` at ``key``; drops the TTL unless ``keepttl``.  Every replacement of a
+        value goes through here or :meth:`add` (string costs, see :func:`str_units`)."""
+        data = self.data
+        old = data.get(key)
+        data[key] = value
+        d = 0
+        if type(old) is bytes:
+            d = -str_units(key, old)
+        if type(value) is bytes:
+            d += str_units(key, value)
+        if d:
+            self.mem += d
+            self.server.mem_units += d
         if not keepttl and self.expires:
             self.expires.pop(key, None)
 
     def add(self, key, value) -> None:
         """Store a new value at a key known to be absent (keeps no TTL)."""
         self.data[key] = value
+        if type(value) is bytes:
+            d = str_units(key, value)
+            self.mem += d
+            self.server.mem_units += d
+
+    def str_gone(self, key, v) -> None:
+        """String value ``v`` at ``key`` left the keyspace: its cost goes."""
+        d = str_units(key, v)
+        self.mem -= d
+        self.server.mem_units -= d
 
     def delete(self, key) -> bool:
         """Remove ``key`` (after lazy expiry); True if it existed."""
         if self.lookup_write(key) is None:
             return False
-        del self.data[key]
+        v = self.data.pop(key)
+        if type(v) is bytes:
+            self.str_gone(key, v)
         self.removed += 1
         if self.expires:
             self.expires.pop(key, None)

@@ -6,14 +6,18 @@ arenas, ``tracemalloc`` doubles the cost of every allocation, ``mallinfo2()`` do
 pymalloc's arenas at all, and ``sys.getallocatedblocks()`` walks every pool (O(memory)).  So
 ``used_memory`` is a *model*, maintained incrementally:
 
-* every key has a recorded cost in ``db.sizes`` (key -> cost in 16-byte units, small ints so
-  the record itself allocates nothing beyond its dict slot): the key's bytes object plus the
-  value, estimated from CPython's real object sizes (``sys.getsizeof`` rounded up to the
-  allocator's 16-byte classes; a collection's per-element cost is sampled from a few elements
-  and multiplied by its length, as MEMORY USAGE does in Redis);
-* the record is refreshed when the key changes: :func:`account` runs from
-  ``Server.settle_hazards`` for every key the command touched (after it ran, whatever path it
-  wrote through), and ``db.mem`` holds the sum, so a deletion lowers ``used_memory`` at once;
+* every key has a cost in 16-byte units: the key's bytes object plus the value, estimated
+  from CPython's real object sizes (``sys.getsizeof`` rounded up to the allocator's 16-byte
+  classes; a collection's per-element cost is sampled from a few elements and multiplied by
+  its length, as MEMORY USAGE does in Redis); ``db.mem`` holds the sum, so a deletion lowers
+  ``used_memory`` at once;
+* a string's cost follows from its (immutable) value, so it is kept without a record: the
+  keyspace's write paths (``Database.set/add/delete``, expiry, eviction) add the new value's
+  cost and subtract the old one's as they store or drop it (``keyspace.str_units``);
+* a collection changes in place, so its cost is *recorded* in ``db.sizes`` (key -> units,
+  small ints, nothing allocated beyond the dict slot) and refreshed when the key changes:
+  :func:`account` runs from ``Server.settle_hazards`` for every key the command touched
+  (after it ran, whatever path it wrote through);
 * the rest is sampled at most once per millisecond (:func:`overhead`): the hash tables of the
   per-database dicts (``sys.getsizeof``: CPython dicts never shrink on deletion, and neither
   does this figure), the SCAN index, client buffers.
@@ -30,6 +34,8 @@ from __future__ import annotations
 from itertools import islice
 from sys import getsizeof
 from time import monotonic as _monotonic
+
+from .keyspace import str_units
 
 UNIT = 16        # sizes are recorded in allocator units (pymalloc's alignment)
 SAMPLES = 5      # elements sampled to estimate a collection's per-element cost
@@ -163,31 +169,32 @@ def key_cost(key, v) -> int:
 # --------------------------------------------------------------------------- the records
 
 def account(db, key) -> None:
-    """Refresh the recorded cost of ``key`` after a change (or drop it if the key is gone)."""
-    sizes = db.sizes
-    old = sizes.get(key, 0)
+    """Refresh the recorded cost of ``key`` after a change (or drop it if the key is gone or
+    now holds a string: a string's cost is kept by the write paths, keyspace.str_units)."""
     v = db.data.get(key)
-    if v is None:
-        if old:
-            del sizes[key]
-            db.mem -= old
-            db.server.mem_units -= old
-        db.lru.pop(key, None)
-        return
-    t = type(v)
-    if len(key) > 400:
-        new = key_cost(key, v)
-    elif t is bytes:  # the common case, inlined: key + value objects
-        n = 33 + len(v)
-        new = ((48 + len(key)) >> 4) + ((n + 15) >> 4 if n <= 512 else (n + 23) >> 4)
-    else:
-        fn = _COST.get(t) or _resolve(t)
-        new = ((48 + len(key)) >> 4) + ((fn(v) + 15) >> 4)
     srv = db.server
-    if new != old:
-        sizes[key] = new
-        db.mem += new - old
-        srv.mem_units += new - old
+    if v is None or type(v) is bytes:
+        sizes = db.sizes
+        if sizes:
+            old = sizes.pop(key, 0)
+            if old:
+                db.mem -= old
+                srv.mem_units -= old
+        if v is None:
+            db.lru.pop(key, None)
+            return
+    else:
+        sizes = db.sizes
+        old = sizes.get(key, 0)
+        if len(key) > 400:
+            new = key_cost(key, v)
+        else:
+            fn = _COST.get(type(v)) or _resolve(type(v))
+            new = ((48 + len(key)) >> 4) + ((fn(v) + 15) >> 4)
+        if new != old:
+            sizes[key] = new
+            db.mem += new - old
+            srv.mem_units += new - old
     if srv.lfu:
         if key not in db.lru:
             db.lru[key] = srv.lfu_init  # a new object: LFU_INIT_VAL
@@ -200,9 +207,12 @@ def recount(db) -> None:
     sizes = {}
     tot = 0
     for k, v in db.data.items():
-        c = key_cost(k, v)
-        sizes[k] = c
-        tot += c
+        if type(v) is bytes:
+            tot += str_units(k, v)
+        else:
+            c = key_cost(k, v)
+            sizes[k] = c
+            tot += c
     db.sizes = sizes
     db.server.mem_units += tot - db.mem
     db.mem = tot
@@ -211,6 +221,19 @@ def recount(db) -> None:
     if lru:
         data = db.data
         db.lru = {k: x for k, x in lru.items() if k in data}
+
+
+def audit(srv) -> list:
+    """Every database whose running total differs from a recount, as (db id, kept, recounted):
+    empty when the incremental accounting is exact (tests, DEBUG)."""
+    bad = []
+    for db in srv.dbs:
+        tot = 0
+        for k, v in db.data.items():
+            tot += str_units(k, v) if type(v) is bytes else key_cost(k, v)
+        if tot != db.mem:
+            bad.append((db.id, db.mem, tot))
+    return bad
 
 
 def check_records(srv) -> None:
@@ -357,3 +380,30 @@ def compact_tables(srv) -> bool:
     if done:
         overhead(srv, force=True)
     return done
+
+
+# --------------------------------------------------------------------------- the allocator
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_allocator() -> None:
+    """Fix glibc malloc's thresholds (at start, before any data).
+
+    By default glibc raises its mmap threshold to the size of every mmapped block freed (up to
+    32 MB): once a dict's hash table has been resized a few times, the next tables (which the
+    keyspace dicts reallocate as they grow) come from the heap, and the old ones stay resident
+    as free heap chunks -- about 15 bytes per key at a million keys.  A fixed threshold of
+    1 MiB keeps every large table in its own mapping, returned to the system when the table is
+    replaced; smaller buffers (the TLS layer's 256 KiB read buffer, client buffers) stay on the
+    heap, and a 4 MiB trim threshold keeps the heap top from being given back and re-faulted
+    on every read.  No-op where glibc's ``mallopt`` is not available."""
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 4 << 20)

@@ -93,14 +93,14 @@ def setbit(c, argv):
             old = (cur >> shift) & 1
             if old != on:
                 new = (cur & ~(1 << shift)) | (on << shift)
-                db.data[key] = _raw(b"".join((v[:byte], new.to_bytes(1, "big"), v[byte + 1:])))
+                db.set(key, _raw(b"".join((v[:byte], new.to_bytes(1, "big"), v[byte + 1:]))), True)
             elif len(v) == 1:
-                db.data[key] = _raw(v)  # a 1-byte value is CPython's shared object: store the copy
+                db.set(key, _raw(v), True)  # a 1-byte value is CPython's shared object: store the copy
             else:
                 _raw(v)
         else:
             old = 0
-            db.data[key] = _raw(b"".join((v, bytes(byte - n), (on << shift).to_bytes(1, "big"))))
+            db.set(key, _raw(b"".join((v, bytes(byte - n), (on << shift).to_bytes(1, "big")))), True)
     # Redis 6.2 signals a change even when the bit already had that value.
     db.changed(key, b"setbit", "$")
     return old
@@ -417,7 +417,7 @@ def _bitfield(c, argv, readonly_cmd: bool):
         if v is None:
             db.add(key, _raw(bytes(buf)))
         else:
-            db.data[key] = _raw(bytes(buf))
+            db.set(key, _raw(bytes(buf)), True)
         if changes:
             db.changed(key, b"setbit", "$")
     return out

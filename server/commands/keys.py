@@ -28,7 +28,7 @@ import importlib
 import importlib.util
 import sys
 
-from .. import errors, eviction, resp
+from .. import errors, eviction, memory, resp
 from ..args import INT64_MAX, parse_int, to_int
 from ..errors import RedisError
 from ..glob import glob_matcher
@@ -511,6 +511,11 @@ def swapdb(c, argv):
         raise RedisError(errors.DB_INDEX_OUT_OF_RANGE)
     a, b = dbs[id1], dbs[id2]
     if a is not b:
+        # the keys changed so far (inside MULTI or a script) are accounted against the data
+        # they changed in before it moves (memory.py; accounting again later is harmless)
+        for db, key in srv.touched:
+            if db is a or db is b:
+                memory.account(db, key)
         a.data, b.data = b.data, a.data
         a.expires, b.expires = b.expires, a.expires
         a.avg_ttl, b.avg_ttl = b.avg_ttl, a.avg_ttl

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import errors, longdouble, resp
 from ..args import INT64_MAX, INT64_MIN, parse_int, to_int
 from ..errors import RedisError
-from ..keyspace import now_ms
+from ..keyspace import now_ms, str_units
 from ..registry import command
 from .keys import mark_string_encoding
 
@@ -110,7 +110,17 @@ def set_(c, argv):
     if n == 3:
         db = c.db
         key = argv[1]
-        db.data[key] = argv[2]
+        data = db.data
+        value = argv[2]
+        prev = data.get(key)
+        data[key] = value
+        # Database.set inlined: the string costs (keyspace.str_units) of the old and new value
+        d = str_units(key, value)
+        if type(prev) is bytes:
+            d -= str_units(key, prev)
+        if d:
+            db.mem += d
+            c.server.mem_units += d
         if db.expires:
             db.expires.pop(key, None)
         db.changed(key, b"set", "$")
@@ -279,7 +289,7 @@ def append(c, argv):
     else:
         _check_length(c, len(v) + len(argv[2]))
         new = mark_string_encoding(v + argv[2], b"raw")  # Redis unshares: raw from now on
-        db.data[key] = new
+        db.set(key, new, True)
     db.changed(key, b"append", "$")
     return len(new)
 
@@ -352,7 +362,7 @@ def setrange(c, argv):
         else:
             new = v[:offset] + value + v[offset + vlen:]
         new = mark_string_encoding(new, b"raw")
-        db.data[key] = new
+        db.set(key, new, True)
     db.changed(key, b"setrange", "$")
     return len(new)
 
@@ -378,7 +388,7 @@ def _incr_decr(c, key, incr: int) -> int:
     if v is None:
         db.add(key, b"%d" % new)
     else:
-        db.data[key] = b"%d" % new
+        db.set(key, b"%d" % new, True)
     db.changed(key, b"incrby", "$")
     return new
 
@@ -422,7 +432,7 @@ def incrbyfloat(c, argv):
     if v is None:
         db.add(key, new)
     else:
-        db.data[key] = new
+        db.set(key, new, True)
     db.changed(key, b"incrbyfloat", "$")
     c.server.propagate(db, [b"SET", key, new, b"KEEPTTL"])
     return new
