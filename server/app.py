@@ -224,9 +224,12 @@ class Server:
         self.touched.append((db, key))
         if self.blocking_keys and (db.id, key) in self.blocking_keys:
             self.ready_keys.append((db, key))
-        self.watch_touch(db, key)
+        if self.watched_keys:  # someone WATCHes (transactions.py)
+            self.watch_touch(db, key)
         if self.tracking is not None:  # CLIENT TRACKING (tracking.py): invalidate cached copies
             self.tracking.invalidate(key, by_server)
+
+    watched_keys = None  # {(db index, key): {clients}} once someone WATCHes (transactions.py)
 
     def watch_touch(self, db, key):
         """Invalidate WATCHes on ``key`` (the transactions module replaces this)."""
@@ -241,8 +244,12 @@ class Server:
 
     def settle_hazards(self) -> None:
         account = memory.account
+        lfu = self.lfu
         for db, key in self.touched:  # memory records and access clocks of the changed keys
-            account(db, key)
+            if not lfu and type(db.data.get(key)) is bytes and key not in db.sizes:
+                db.lru[key] = self.lruclock  # account()'s commonest case: a string written
+            else:
+                account(db, key)
         if self.clock_sets:  # set by the command itself: not "accessed now"
             for db, key, word in self.clock_sets:
                 if key in db.data:

@@ -38,7 +38,10 @@ def str_units(key: bytes, v: bytes) -> int:
     """The memory cost of a string key in units: the key's bytes object plus the value's.  A
     string's cost follows from the value itself, so it has no record in ``Database.sizes``: the
     write paths add and subtract it as they store and drop bytes values (memory.py)."""
-    return obj_units(33 + len(key)) + obj_units(33 + len(v))
+    n = 33 + len(key)
+    m = 33 + len(v)
+    return (((n + 15) >> 4 if n <= 512 else (n + 23) >> 4)
+            + ((m + 15) >> 4 if m <= 512 else (m + 23) >> 4))  # obj_units, inlined (hot path)
 
 
 class Database:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import errors, longdouble, resp
 from ..args import INT64_MAX, INT64_MIN, parse_int, to_int
 from ..errors import RedisError
-from ..keyspace import now_ms, str_units
+from ..keyspace import now_ms
 from ..registry import command
 from .keys import mark_string_encoding
 
@@ -114,10 +114,16 @@ def set_(c, argv):
         value = argv[2]
         prev = data.get(key)
         data[key] = value
-        # Database.set inlined: the string costs (keyspace.str_units) of the old and new value
-        d = str_units(key, value)
+        # Database.set inlined: the string costs (keyspace.str_units) of the old and new value;
+        # a string replacing a string keeps the key's share
+        m = 33 + len(value)
+        d = (m + 15) >> 4 if m <= 512 else (m + 23) >> 4
         if type(prev) is bytes:
-            d -= str_units(key, prev)
+            m = 33 + len(prev)
+            d -= (m + 15) >> 4 if m <= 512 else (m + 23) >> 4
+        else:
+            m = 33 + len(key)
+            d += (m + 15) >> 4 if m <= 512 else (m + 23) >> 4
         if d:
             db.mem += d
             c.server.mem_units += d
