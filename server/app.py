@@ -115,6 +115,7 @@ class Server:
         self.slow_call_s = self._slow_call_s()  # calls at least this long (s) go to slow_call()
         self.monitors = []                       # MONITOR clients (feed_monitors)
         self.active_expire_enabled = True        # DEBUG SET-ACTIVE-EXPIRE
+        self.cron_paused = False                 # DEBUG PAUSE-CRON: cron() does nothing
         self.stat_reads = 0
         self.stat_writes = 0
         self.lastsave = int(time.time())
@@ -644,7 +645,7 @@ class Server:
         """serverCron: active expiry and client timeouts, ``hz`` times a second."""
         while True:
             await asyncio.sleep(1.0 / self.config["hz"])
-            if self.loading:
+            if self.loading or self.cron_paused:
                 continue
             deadline = time.monotonic() + 0.025 * 100 / max(self.config["hz"], 1) / 10
             if self.active_expire_enabled and not self.pause_type:  # no expiry while paused

@@ -1,7 +1,7 @@
 """The ordered request pipeline (Redis's processCommand + call), in one place.
 
 ``process(c, argv)``: lookup (QUIT) → arity → auth → ACL → loading → cluster → eviction/OOM →
-CLIENT PAUSE → MULTI queueing →
+tracking-table limit → CLIENT PAUSE → MULTI queueing →
 pub/sub context → log-failure check → :func:`call` → reply (gated on durability).
 
 ``call(c, cmd, argv)`` runs a handler and then decides, from what the handler changed, what
@@ -169,6 +169,11 @@ def _process_checked(c, srv, cmd, argv):
         # but EXEC/DISCARD/RESET inside MULTI (queueing uses memory too)
         if cmd.denyoom or (c.multi is not None and cmd.name not in _OOM_IN_MULTI_OK):
             return _reject(c, RedisError(errors.OOM), cmd)
+    if srv.tracking is not None and srv.tracking.table:
+        # processCommand's trackingLimitUsedSlots: a table left over tracking-table-max-keys
+        # (CONFIG SET lowered it) is trimmed before the command, even one queued in MULTI,
+        # not only by the cron (which DEBUG PAUSE-CRON may stop)
+        srv.tracking_limit()
     if srv.min_replicas and (cmd.write or (cmd.name == "exec" and c.multi
                                            and any(q[0].write for q in c.multi))):
         # min-replicas-to-write with a max lag: Perdure has no replica, so none is good

@@ -324,7 +324,8 @@ def flushed(self) -> None:
 
 
 def cron_limit(srv) -> None:
-    """serverCron's trackingLimitUsedSlots (after CONFIG SET tracking-table-max-keys...)."""
+    """serverCron's trackingLimitUsedSlots (after CONFIG SET tracking-table-max-keys...); also
+    ``Server.tracking_limit``, run by the dispatcher before a command as processCommand does."""
     t = srv.tracking
     if t is None or not t.table:
         return
@@ -339,6 +340,7 @@ Server.tracking = None
 Server.current_client = None
 Server.tracking_remember = tracking_remember
 Server.tracking_after_command = tracking_after_command
+Server.tracking_limit = cron_limit
 Server.flushed = flushed
 Server.tracking_total_keys = property(lambda s: len(s.tracking.table) if s.tracking else 0)
 Server.tracking_total_items = property(lambda s: s.tracking.items if s.tracking else 0)

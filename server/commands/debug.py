@@ -2,7 +2,7 @@
 
 DEBUG subcommands: SLEEP, OBJECT, RELOAD, LOADAOF, DIGEST, DIGEST-VALUE, SET-ACTIVE-EXPIRE,
 ERROR, PROTOCOL, CHANGE-REPL-ID, POPULATE, LOG, HTSTATS, HTSTATS-KEY,
-LUA-ALWAYS-REPLICATE-COMMANDS, CONFIG-REWRITE-FORCE-ALL, HELP.  Crash/internals subcommands
+LUA-ALWAYS-REPLICATE-COMMANDS, CONFIG-REWRITE-FORCE-ALL, PAUSE-CRON, HELP.  Crash/internals subcommands
 (SEGFAULT, PANIC, ZIPLIST, SDSLEN...) describe C structures Perdure does not have and are not
 implemented.
 
@@ -27,6 +27,9 @@ implemented.
   output of unordered commands, no write after a random command) is up to the scripting
   module, which does not act on it (yet).
 * DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every parameter, defaults included.
+* DEBUG PAUSE-CRON 1 makes ``Server.cron`` skip whole rounds (serverCron returning at once):
+  no active expiry, no client timeouts, no tracking-table trimming, no INFO sampling, none of
+  the cron hooks, until DEBUG PAUSE-CRON 0.
 """
 
 from __future__ import annotations
@@ -406,6 +409,8 @@ _DEBUG_HELP = [
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
 ]
 
 _STRTOD = re.compile(rb"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -704,6 +709,9 @@ def debug(c, argv):
         return out
     if sub == b"set-active-expire" and n == 3:
         srv.active_expire_enabled = bool(_atoi(argv[2]))
+        return resp.OK
+    if sub == b"pause-cron" and n == 3:  # atoi: any non-zero value pauses
+        srv.cron_paused = bool(_atoi(argv[2]))
         return resp.OK
     if sub == b"error" and n == 3:
         msg = argv[2].replace(b"\r", b" ").replace(b"\n", b" ")

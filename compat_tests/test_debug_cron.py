@@ -1,0 +1,108 @@
+"""DEBUG PAUSE-CRON: serverCron skipped while paused.
+
+``DEBUG PAUSE-CRON 1`` makes every serverCron round return at once until ``DEBUG PAUSE-CRON 0``:
+no active expiry, no client timeouts, no tracking-table trimming.  Commands still run (lazy
+expiry on access still happens).  Redis's own use: tracking.tcl "Regression test for #11715",
+ported here.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from .helpers import err, ex
+
+SUBCMD = "ERR Unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+
+
+def _expired_keys(c) -> int:
+    return int(re.search(rb"expired_keys:(\d+)", ex(c, "INFO", "stats")).group(1))
+
+
+def _wait(cond, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+@pytest.fixture
+def paused(r2):
+    """Unpause the cron at teardown, whatever the test did."""
+    yield r2
+    ex(r2, "DEBUG", "PAUSE-CRON", "0")
+
+
+def test_pause_cron_replies(paused):
+    r2 = paused
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "0") == b"OK"
+    assert ex(r2, "DEBUG", "pause-cron", "abc") == b"OK"  # atoi: 0
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "2") == b"OK"  # any non-zero value pauses
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "0") == b"OK"
+
+
+def test_pause_cron_arity(r2):
+    assert err(r2, "DEBUG", "PAUSE-CRON") == SUBCMD % "PAUSE-CRON"
+    assert err(r2, "DEBUG", "PAUSE-CRON", "1", "2") == SUBCMD % "PAUSE-CRON"
+
+
+def test_debug_help_lists_pause_cron(r2):
+    h = ex(r2, "DEBUG", "HELP")
+    i = h.index(b"PAUSE-CRON <0|1>")
+    assert h[i + 1] == b"    Stop periodic cron job processing."
+    assert h[-2:] == [b"HELP", b"    Prints this help."]
+    assert h.index(b"SLEEP <seconds>") < i  # listed after SLEEP, as in Redis
+
+
+def test_no_active_expiry_while_cron_paused(paused):
+    r2 = paused
+    before = _expired_keys(r2)
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
+    ex(r2, "SET", "k", "v", "PX", "50")
+    ex(r2, "SET", "keep", "v")
+    time.sleep(0.6)  # several cron periods at hz 10
+    assert ex(r2, "DBSIZE") == 2  # still there: nothing expired it in the background
+    assert _expired_keys(r2) == before
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "0") == b"OK"
+    assert _wait(lambda: ex(r2, "DBSIZE") == 1), "the key was not actively expired after unpausing"
+    assert _expired_keys(r2) == before + 1
+    assert ex(r2, "EXISTS", "keep") == 1
+
+
+def test_lazy_expiry_still_works_while_cron_paused(paused):
+    r2 = paused
+    before = _expired_keys(r2)
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
+    ex(r2, "SET", "k", "v", "PX", "50")
+    time.sleep(0.2)
+    assert ex(r2, "DBSIZE") == 1
+    assert ex(r2, "GET", "k") is None  # an access expires it
+    assert ex(r2, "DBSIZE") == 0
+    assert _expired_keys(r2) == before + 1
+
+
+def test_tracking_limit_applied_by_next_command_when_cron_paused(paused, make_raw, restore_config):
+    """tracking.tcl "Regression test for #11715": the tracking table is over its limit but the
+    cron does not trim it; the next command (queued in MULTI) does, and must not crash."""
+    r2 = paused
+    restore_config("tracking-table-max-keys")
+    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "2")
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
+    rd = make_raw()
+    assert rd.cmd("HELLO", "3").startswith(b"%")
+    assert rd.cmd("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    assert rd.cmd("MGET", "1{tag}", "2{tag}") == b"*2\r\n_\r\n_\r\n"
+    assert rd.cmd("MULTI") == b"+OK\r\n"
+    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "1")
+    rd.send(b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nEXEC\r\n")
+    push = rd.recv_reply()
+    assert re.fullmatch(rb">2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$6\r\n[12]\{tag\}\r\n", push), push
+    assert rd.recv_reply() == b"+QUEUED\r\n"
+    assert rd.recv_reply() == b"*1\r\n+PONG\r\n"
+    assert rd.cmd("PING") == b"+PONG\r\n"
