@@ -10,7 +10,7 @@ import importlib.util
 FAMILIES = [
     "connection", "server", "keys", "strings", "bitmaps", "hashes", "lists", "sets", "zsets",
     "sort", "hyperloglog", "geo", "streams", "pubsub", "transactions", "scripting", "acl",
-    "cluster", "config_cmd", "debug", "dump", "persistence", "replication",
+    "cluster", "config_cmd", "debug", "dump", "persistence", "replication", "lolwut",
 ]
 
 for _name in FAMILIES:
