@@ -1,10 +1,13 @@
-"""Transaction log: FileLog recovery/segments/check_log and GroupCommitter batching/failure."""
+"""Transaction log: FileLog recovery/segments/check_log and GroupCommitter batching/failure,
+its worker thread (ordering, shutdown, a loop closed under it) on asyncio and on uvloop."""
 
 import asyncio
 import errno
+import gc as pygc
 import io
 import logging
 import os
+import threading
 import time
 
 import pytest
@@ -265,9 +268,11 @@ def test_failed_write_is_taken_back(tmp_path, monkeypatch):
 class Wrapped(LogBackend):
     """A FileLog with observable calls, an optional slow sync and an optional sync error."""
 
-    def __init__(self, inner, sync_delay=0.0, sync_error=None):
+    def __init__(self, inner, sync_delay=0.0, sync_error=None, append_error=None):
         self.inner, self.sync_delay, self.sync_error = inner, sync_delay, sync_error
+        self.append_error = append_error
         self.appends, self.syncs, self.closed = [], 0, False
+        self.threads = set()  # the threads that called append/sync
 
     def open(self):
         self.inner.open()
@@ -281,10 +286,14 @@ class Wrapped(LogBackend):
         return self.inner.end_offset
 
     def append(self, payload):
+        self.threads.add(threading.get_ident())
+        if self.append_error:
+            raise self.append_error
         self.appends.append(bytes(payload))
         return self.inner.append(payload)
 
     def sync(self):
+        self.threads.add(threading.get_ident())
         if self.sync_delay:
             time.sleep(self.sync_delay)  # runs on the committer's worker thread
         if self.sync_error:
@@ -306,11 +315,29 @@ class Wrapped(LogBackend):
         return self.inner.size_bytes()
 
 
-def _run(coro):
+def _run(coro, loop="asyncio"):
+    """Run on the stdlib loop, or on uvloop as the server does (its call_soon_threadsafe is
+    what the worker wakes the loop with)."""
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(asyncio.wait_for(coro, 10))
     return asyncio.run(asyncio.wait_for(coro, 10))
 
 
-def test_one_tick_becomes_one_record(tmp_path):
+def _closed(fd) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError as e:
+        return e.errno == errno.EBADF
+    return False
+
+
+LOOPS = ["asyncio", "uvloop"]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_one_tick_becomes_one_record(tmp_path, loop):
     async def main():
         backend = Wrapped(_open(tmp_path))
         gc = GroupCommitter(asyncio.get_running_loop(), backend)
@@ -325,11 +352,12 @@ def test_one_tick_becomes_one_record(tmp_path):
         st = gc.stats()
         assert (st["batches"], st["records"], st["bytes_written"], st["syncs"]) == (1, 1, gc.durable, 1)
         assert st["last_fsync_time"] > 0 and gc.percentile(50) > 0 and gc.percentile(99) >= gc.percentile(50)
+        assert backend.threads == {gc._thread.ident} != {threading.get_ident()}
         await gc.close()
-        assert backend.closed
+        assert backend.closed and not gc._thread.is_alive() and all(_closed(fd) for fd in gc._fds)
         return offsets[-1]
 
-    end = _run(main())
+    end = _run(main(), loop)
     log = _open(tmp_path)
     assert [o for o, _ in log.read_from(0)] == [0] and log.end_offset == end
     log.close()
@@ -402,5 +430,136 @@ def test_everysec_and_no_modes(tmp_path):
         await gc.close()
         with pytest.raises(ValueError):
             GroupCommitter(asyncio.get_running_loop(), backend, appendfsync="sometimes")
+
+    _run(main())
+
+
+def test_write_failure_in_worker_enters_failed_state(tmp_path):
+    async def main():
+        backend = Wrapped(_open(tmp_path))
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        seen = []
+        gc.add_listener(seen.append)
+        first = gc.append(b"fine")
+        assert await gc.drain()
+        backend.append_error = OSError(errno.EIO, "Input/output error")
+        gc.append(b"doomed")
+        assert await gc.drain() is False
+        assert gc.failed == "Input/output error"
+        assert gc.durable == first and seen == [first, first]  # told once more, nothing new
+        assert (gc.batches, gc.syncs) == (1, 1)  # the failed batch was never synced nor counted
+        gc.append(b"more")
+        await asyncio.sleep(0.05)
+        assert backend.appends == [b"fine"] and gc.durable == first
+        assert await gc.close() is False
+        assert not gc._thread.is_alive()
+
+    _run(main())
+
+
+def test_offset_mismatch_fails_the_log(tmp_path):
+    async def main():
+        backend = Wrapped(_open(tmp_path))
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        backend.inner.append(b"written behind the committer's back")
+        gc.append(b"x")
+        assert await gc.drain() is False
+        assert gc.failed.startswith("log offset mismatch") and gc.durable == 0
+        await gc.close()
+
+    _run(main())
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_call_in_worker_is_ordered_with_batches(tmp_path, loop):
+    async def main():
+        backend = Wrapped(_open(tmp_path), sync_delay=0.1)
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        progress = lambda: (threading.get_ident(), len(backend.appends), backend.syncs)  # noqa: E731
+        gc.append(b"A")
+        await asyncio.sleep(0.02)  # A is syncing
+        first = gc.call_in_worker(progress)
+        gc.append(b"B")  # forms the next batch, handed over once A is done
+        ident, appends, syncs = await first
+        assert ident == gc._thread.ident
+        assert (appends, syncs) == (1, 1)  # after A was written and synced, before B
+        assert await gc.drain() and backend.appends == [b"A", b"B"]
+        assert (await gc.call_in_worker(progress))[1:] == (2, 2)
+        with pytest.raises(ZeroDivisionError):  # the function's exception reaches the caller
+            await gc.call_in_worker(lambda: 1 / 0)
+        assert gc.failed is None
+        assert await gc.call_in_worker(backend.truncate_before, gc.durable) is None
+        await gc.close()
+        with pytest.raises(RuntimeError):
+            gc.call_in_worker(progress)
+
+    _run(main(), loop)
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_close_with_a_batch_in_flight(tmp_path, loop):
+    async def main():
+        backend = Wrapped(_open(tmp_path), sync_delay=0.1)
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        gc.append(b"A" * 3)
+        await asyncio.sleep(0.02)  # A is syncing
+        end = gc.append(b"B" * 4)  # B still forming
+        assert await gc.close() is True
+        assert gc.durable == end == 7 and backend.closed
+        assert backend.appends == [b"AAA", b"BBBB"] and backend.syncs == 2
+        assert not gc._thread.is_alive() and all(_closed(fd) for fd in gc._fds)
+        assert await gc.close() is True  # idempotent
+        assert await gc.drain() is True
+
+    _run(main(), loop)
+    log = _open(tmp_path)
+    assert list(log.read_from(0)) == [(0, b"AAA"), (3, b"BBBB")]
+    log.close()
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_loop_closed_with_a_batch_in_flight(tmp_path, loop, caplog):
+    """At shutdown the loop can be gone before the worker finishes: no exception anywhere, and
+    a committer dropped unclosed stops its thread and closes its fds."""
+    errors = []
+    hook, threading.excepthook = threading.excepthook, errors.append
+    backend = Wrapped(_open(tmp_path), sync_delay=0.2)
+    box = {}
+
+    async def main():
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        box["thread"], box["fds"] = gc._thread, gc._fds
+        box["ref"] = __import__("weakref").ref(gc)
+        gc.append(b"late")
+        await asyncio.sleep(0.02)  # the batch is syncing when the loop closes
+
+    try:
+        with caplog.at_level(logging.WARNING):
+            _run(main(), loop)
+            time.sleep(0.4)  # the worker finishes and finds the loop closed
+            pygc.collect()
+            assert box["ref"]() is None  # nothing kept the committer alive
+            box["thread"].join(2)
+    finally:
+        threading.excepthook = hook
+    assert not box["thread"].is_alive() and all(_closed(fd) for fd in box["fds"])
+    assert errors == [] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert backend.appends == [b"late"] and backend.syncs == 1  # written, nobody left to tell
+    backend.inner.close()
+
+
+def test_pipe_when_there_is_no_eventfd(tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "eventfd", raising=False)
+
+    async def main():
+        backend = Wrapped(_open(tmp_path))
+        gc = GroupCommitter(asyncio.get_running_loop(), backend)
+        assert len(gc._fds) == 2
+        for i in range(3):
+            gc.append(b"x" * (i + 1))
+            assert await gc.drain()
+        assert gc.durable == 6 and len(backend.appends) == 3
+        await gc.close()
+        assert all(_closed(fd) for fd in gc._fds)
 
     _run(main())

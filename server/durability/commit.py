@@ -8,6 +8,12 @@ flight, new appends gather into the next batch, which is handed over the moment 
 completes - so under load each fsync covers everything that arrived during the previous one, and
 throughput scales with concurrency instead of being capped at one command per fsync.
 
+The hand-off is cut to the bone because it runs once per batch on a loop that is usually the
+bottleneck, and the worker competes with it for the GIL: the loop puts the batch on a deque and
+writes an eventfd; the worker (a plain daemon thread asleep in ``os.read``) writes and syncs, and
+schedules the completion back with ``call_soon_threadsafe``. See :func:`_worker` for why each
+step is there.
+
 ``appendfsync`` (named after the Redis setting):
 
 * ``always``   - every batch is fdatasync'ed before ``durable`` moves. The default; the only
@@ -31,9 +37,11 @@ import asyncio
 import collections
 import logging
 import math
+import os
+import threading
 import time
+import weakref
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from .backend import LogBackend
 
@@ -60,11 +68,98 @@ class LatencySamples:
         return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
+_WAKE = (1).to_bytes(8, "little")  # what the loop writes to wake the worker (an eventfd add)
+_STOP = object()  # the job that ends the worker thread
+
+
+def _wake_channel() -> tuple[int, int]:
+    """(read fd, write fd) the worker sleeps on: one eventfd on Linux, else a pipe."""
+    if hasattr(os, "eventfd"):
+        fd = os.eventfd(0, os.EFD_CLOEXEC)
+        return fd, fd
+    return os.pipe()
+
+
+def _worker(backend: LogBackend, jobs: collections.deque, results: collections.deque,
+            wake_fd: int, call_soon_threadsafe: Callable, on_results: Callable[[], object]) -> None:
+    """The log's worker thread, the only caller of ``backend`` while the committer is open.
+
+    It sleeps in ``os.read(wake_fd)`` (GIL released) until the loop hands something over, runs
+    the queued jobs in order, puts each outcome on ``results`` and then wakes the loop once with
+    ``call_soon_threadsafe(on_results)``. A job is ``(None, payload, sync)`` for a batch
+    (``payload`` empty: a sync-only job), ``(future, fn, args)`` for
+    :meth:`GroupCommitter.call_in_worker`, or ``(_STOP, fds, None)``.
+
+    Why so bare: every line here needs the GIL, and the loop thread holds it almost all the time
+    under load while releasing it for a few microseconds between callbacks. Each time this thread
+    comes back from a syscall it must win the GIL in one of those gaps, so a batch costs exactly
+    three such wins (after the wake-up read, after the write, after the fdatasync) and a handful
+    of bytecodes between them. uvloop's ``call_soon_threadsafe`` wakes the loop without dropping
+    the GIL (an eventfd written back by this thread would cost a fourth win). The thread keeps
+    no reference to the committer, so a committer dropped without ``close`` stops it through its
+    finalizer."""
+    read, pop, put = os.read, jobs.popleft, results.append
+    append, sync = backend.append, backend.sync
+    while True:
+        read(wake_fd, 4096)
+        ran = False
+        while jobs:
+            fut, a, b = pop()
+            if fut is _STOP:
+                for fd in a:  # only when the committer was dropped unclosed (see _stop_worker)
+                    os.close(fd)
+                return
+            try:
+                if fut is None:  # a batch: one record, then fdatasync if asked
+                    value = append(a) if a else None
+                    if b:
+                        sync()
+                else:
+                    value = a(*b)
+            except BaseException as e:  # noqa: BLE001 - reported on the loop
+                put((fut, False, e))
+            else:
+                put((fut, True, value))
+            ran = True
+        if ran:
+            try:
+                call_soon_threadsafe(on_results)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+
+def _stop_worker(jobs: collections.deque, wake_w: int, fds: tuple[int, ...]) -> None:
+    """Finalizer of a committer dropped without ``close``: the thread ends and closes the fds."""
+    jobs.append((_STOP, fds, None))
+    try:
+        os.write(wake_w, _WAKE)
+    except OSError:
+        pass
+
+
+def _results_callback(ref: weakref.ref) -> Callable[[], None]:
+    """What the worker schedules on the loop: the committer's ``_on_results``, through a weak
+    reference so that the thread does not keep the committer alive."""
+    def on_results() -> None:
+        committer = ref()
+        if committer is not None:
+            committer._on_results()
+    return on_results
+
+
 class GroupCommitter:
     """Batches effect bytes into log records; tells listeners as the durable offset advances.
 
-    The committer owns ``backend`` (already opened) from construction until :meth:`close`.
-    All methods must be called on the loop's thread."""
+    The committer owns ``backend`` (already opened) from construction until :meth:`close`, and
+    runs one daemon thread (:func:`_worker`), the only caller of the backend meanwhile. All
+    methods must be called on the loop's thread.
+
+    Hand-off, one batch in flight at a time: ``_kick`` puts ``(None, batch, sync)`` on ``_jobs``
+    and writes the eventfd the worker sleeps on; the worker writes the record, syncs, puts the
+    outcome on ``_results`` and schedules ``_on_results`` on the loop, which moves ``durable``,
+    hands the next batch over at once and then releases the replies. Per batch that is a tuple,
+    two deque operations, one eventfd write and one loop wake-up: no futures, executor queues or
+    locks."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, backend: LogBackend, appendfsync: str = "always"):
         if appendfsync not in APPENDFSYNC_MODES:
@@ -78,15 +173,15 @@ class GroupCommitter:
         # forming, and will all become durable at the same moment (one record)
         self.handed = backend.end_offset
         self._scheduled = False  # a _tick is queued with call_soon
-        self._inflight = False  # the worker holds a batch
+        # the batch the worker holds: (end offset, bytes, fdatasync'ed?, perf_counter at hand-off)
+        self._inflight: tuple[int, int, bool, float] | None = None
         self._unsynced = False  # written but not fsynced (everysec / no)
         self._sync_due = False  # everysec timer asked for a sync-only job
+        self._last_sync_mono = 0.0  # when the last sync was handed over (everysec)
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._listeners: list[Callable[[int], object]] = []
         self._waiters: list[tuple[int, asyncio.Future]] = []
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perdure-log")
-        self._last_sync_mono = 0.0  # touched by the worker thread only
         self.failed: str | None = None
         # called (on the loop) each time a batch is handed to the worker: the next append
         # starts a new record (the server uses it to start every record with its SELECT)
@@ -96,13 +191,24 @@ class GroupCommitter:
         self.last_fsync_time = 0.0  # unix time of the last successful sync
         self.last_batch_latency = 0.0  # seconds from hand-off to completion, last batch
         self.latency = LatencySamples()
+        # the worker thread (see _worker): jobs in, outcomes out, an eventfd to wake it
+        self._jobs: collections.deque = collections.deque()
+        self._results: collections.deque = collections.deque()
+        self._wake_r, self._wake_w = _wake_channel()
+        self._fds = tuple({self._wake_r, self._wake_w})
+        self._thread = threading.Thread(
+            target=_worker, name="perdure-log", daemon=True,
+            args=(backend, self._jobs, self._results, self._wake_r, loop.call_soon_threadsafe,
+                  _results_callback(weakref.ref(self))))
+        self._thread.start()
+        self._finalizer = weakref.finalize(self, _stop_worker, self._jobs, self._wake_w, self._fds)
 
     # -- hot path -----------------------------------------------------------------------------
     def append(self, data: bytes) -> int:
         """Queue effect bytes; return the offset to wait for. Called once per write command."""
         self._buf += data
         self.appended += len(data)
-        if not self._scheduled:
+        if not self._scheduled and self._inflight is None:  # else the batch out hands it over
             self._scheduled = True
             self._loop.call_soon(self._tick)
         return self.appended
@@ -125,47 +231,49 @@ class GroupCommitter:
 
     def _kick(self) -> None:
         """Hand the next batch (or a due everysec sync) to the worker, if it is idle."""
-        if self._inflight or self.failed is not None or self._closed:
+        if self._inflight is not None or self.failed is not None or self._closed:
             return
+        mode = self.appendfsync
         if self._buf:
             batch, self._buf = self._buf, bytearray()
             self.handed = self.appended
             if self.on_new_batch is not None:
                 self.on_new_batch()
+            sync = mode == "always"
+            if mode == "everysec":
+                now = time.monotonic()
+                if now - self._last_sync_mono >= 1.0:
+                    sync, self._last_sync_mono = True, now
         elif self._sync_due and self._unsynced:
-            batch = b""
+            batch, sync, self._last_sync_mono = b"", True, time.monotonic()
         else:
             return
-        self._inflight = True
-        end, t0 = self.appended, time.perf_counter()
-        fut = self._pool.submit(self._work, batch, not batch)
-        fut.add_done_callback(lambda f: self._to_loop(self._done, f, end, len(batch), t0))
+        self._inflight = (self.appended, len(batch), sync, time.perf_counter())
+        self._jobs.append((None, batch, sync))
+        os.write(self._wake_w, _WAKE)
 
-    def _to_loop(self, fn, *args) -> None:
-        try:
-            self._loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # loop already closed: nobody is waiting any more
-            pass
+    def _on_results(self) -> None:
+        """On the loop, scheduled by the worker: settle what it finished, in order."""
+        results = self._results
+        while results:
+            fut, ok, value = results.popleft()
+            if fut is None:
+                self._done(ok, value)
+            elif not fut.done():
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
 
-    def _work(self, batch: bytearray | bytes, force_sync: bool) -> tuple[int, bool]:
-        """Worker thread: write the batch as one record, sync per appendfsync."""
-        end = self._backend.append(batch) if batch else self._backend.end_offset
-        now = time.monotonic()
-        if force_sync or self.appendfsync == "always" or \
-                (self.appendfsync == "everysec" and now - self._last_sync_mono >= 1.0):
-            self._backend.sync()
-            self._last_sync_mono = now
-            return end, True
-        return end, False
-
-    def _done(self, fut: Future, end: int, nbytes: int, t0: float) -> None:
-        self._inflight = False
-        try:
-            written_end, synced = fut.result()
-            if written_end != end:
-                raise RuntimeError(f"log offset mismatch: backend at {written_end}, expected {end}")
-        except Exception as e:  # noqa: BLE001 - any backend error means nothing more is durable
-            self._fail(e)
+    def _done(self, ok: bool, value) -> None:
+        """A batch came back from the worker: ``value`` is the backend's end offset (None for
+        a sync-only job) or, when not ``ok``, the exception it raised."""
+        end, nbytes, synced, t0 = self._inflight
+        self._inflight = None
+        if ok and value is not None and value != end:
+            ok, value = False, RuntimeError(f"log offset mismatch: backend at {value}, expected {end}")
+        if not ok:  # any backend error means nothing more is durable
+            self._fail(value)
             return
         self.last_batch_latency = latency = time.perf_counter() - t0
         self.latency.add(latency)
@@ -227,7 +335,8 @@ class GroupCommitter:
         return self.failed is None and self.durable >= target
 
     async def close(self) -> bool:
-        """Drain, then sync and close the backend on the worker thread. True if all was durable."""
+        """Drain, then sync and close the backend on the worker thread and stop the thread.
+        True if all was durable."""
         if self._closed:
             return self.failed is None
         ok = await self.drain()
@@ -236,18 +345,41 @@ class GroupCommitter:
             self._timer.cancel()
             self._timer = None
         try:
-            await self._loop.run_in_executor(self._pool, self._backend.close)
+            await self._submit(self._backend.close)
         except OSError as e:
             ok = False
             if self.failed is None:
                 self._fail(e)
-        self._pool.shutdown(wait=False)
+        finally:
+            self._stop()
         return ok
+
+    def _stop(self) -> None:
+        """End the worker thread (after the jobs queued before) and close the eventfd. Only the
+        backend's close can be running then, and close awaited it: the join is immediate."""
+        self._finalizer.detach()
+        self._jobs.append((_STOP, (), None))
+        os.write(self._wake_w, _WAKE)
+        self._thread.join(5.0)
+        if self._thread.is_alive():  # stuck in a backend call: leak the fds rather than close them under it
+            logger.error("the transaction log worker thread did not stop")
+            return
+        for fd in self._fds:
+            os.close(fd)
 
     def call_in_worker(self, fn, *args) -> asyncio.Future:
         """Run ``fn(*args)`` on the log's worker thread, after the batches handed over before it
-        (the backend has one caller at a time: e.g. ``truncate_before`` after a snapshot)."""
-        return self._loop.run_in_executor(self._pool, fn, *args)
+        (the backend has one caller at a time: e.g. ``truncate_before`` after a snapshot).
+        The returned future gets its result or exception on the loop."""
+        if self._closed:
+            raise RuntimeError("the transaction log is closed")
+        return self._submit(fn, *args)
+
+    def _submit(self, fn, *args) -> asyncio.Future:
+        fut = self._loop.create_future()
+        self._jobs.append((fut, fn, args))
+        os.write(self._wake_w, _WAKE)
+        return fut
 
     def percentile(self, p: float) -> float:
         """Batch commit time (seconds) at percentile ``p`` of recent batches."""
