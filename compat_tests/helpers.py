@@ -8,6 +8,7 @@ Nothing here imports Perdure: the suite only ever talks to a server over the net
   callbacks, so the assertion sees the reply as parsed off the wire.
 * :func:`err` -- run a command that must fail and return the server's complete error line.
 * :func:`resp_encode` -- encode a command as a RESP multibulk request.
+* :func:`wait_for` -- poll a condition until it holds or a timeout passes.
 """
 
 from __future__ import annotations
@@ -329,3 +330,13 @@ class CommandRecorder:
             return orig_send(self, data)
 
         RawConnection.send = send
+
+
+def wait_for(pred, timeout: float = 5.0) -> bool:
+    """Poll ``pred()`` every 20 ms until it is true or ``timeout`` seconds passed; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()

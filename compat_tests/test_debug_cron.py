@@ -13,22 +13,13 @@ import time
 
 import pytest
 
-from .helpers import err, ex
+from .helpers import err, ex, wait_for
 
 SUBCMD = "ERR Unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
 
 
 def _expired_keys(c) -> int:
     return int(re.search(rb"expired_keys:(\d+)", ex(c, "INFO", "stats")).group(1))
-
-
-def _wait(cond, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 @pytest.fixture
@@ -70,7 +61,7 @@ def test_no_active_expiry_while_cron_paused(paused):
     assert ex(r2, "DBSIZE") == 2  # still there: nothing expired it in the background
     assert _expired_keys(r2) == before
     assert ex(r2, "DEBUG", "PAUSE-CRON", "0") == b"OK"
-    assert _wait(lambda: ex(r2, "DBSIZE") == 1), "the key was not actively expired after unpausing"
+    assert wait_for(lambda: ex(r2, "DBSIZE") == 1), "the key was not actively expired after unpausing"
     assert _expired_keys(r2) == before + 1
     assert ex(r2, "EXISTS", "keep") == 1
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from .helpers import err, ex, resp_encode
+from .helpers import err, ex, resp_encode, wait_for
 
 CONTEXT_ERR = ("-ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / "
                "RESET are allowed in this context\r\n")
@@ -50,15 +50,6 @@ def resp3(make_raw):
     reply = conn.cmd("HELLO", "3")
     assert reply.startswith(b"%7\r\n")
     return conn
-
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
 
 
 @pytest.fixture

@@ -17,60 +17,26 @@ from perdure.server.app import Server
 from perdure.server.config import Config
 from perdure.server.protocol import RedisProtocol
 
-
-class _Transport:
-    def __init__(self):
-        self.out = bytearray()
-
-    def write(self, data):
-        self.out += data
-
-    def get_extra_info(self, name):
-        return ("127.0.0.1", 1)
-
-    def get_write_buffer_size(self):
-        return 0
-
-    def is_closing(self):
-        return False
-
-    def close(self):
-        pass
-
-    def pause_reading(self):
-        pass
-
-    def resume_reading(self):
-        pass
+from .test_reply_gating import ManualLog, Transport, req
 
 
-class _InstantLog:
-    def __init__(self):
-        self.appended = self.handed = self.durable = 0
-        self.failed = None
+class _InstantLog(ManualLog):
+    """Every batch durable at once: replies are never held."""
 
     def append(self, data):
-        self.appended += len(data)
-        self.durable = self.appended
-        return self.appended
-
-    def batch_empty(self):
-        return True
+        self.durable = super().append(data)
+        return self.durable
 
 
 def _enc(*args) -> bytes:
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+    return req(*[a if isinstance(a, bytes) else str(a).encode() for a in args])
 
 
 def _server():
     srv = Server(Config())
     srv.log = _InstantLog()
     proto = RedisProtocol(srv)
-    t = _Transport()
+    t = Transport()
     proto.connection_made(t)
     return srv, proto, t
 
@@ -98,7 +64,7 @@ def _commands(rng: random.Random, keys):
 
 def _run(proto, t, argv):
     proto.data_received(_enc(*argv))
-    t.out.clear()
+    t.data.clear()
 
 
 def test_accounting_matches_a_recount_after_a_random_workload():
