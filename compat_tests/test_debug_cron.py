@@ -97,3 +97,26 @@ def test_tracking_limit_applied_by_next_command_when_cron_paused(paused, make_ra
     assert rd.recv_reply() == b"+QUEUED\r\n"
     assert rd.recv_reply() == b"*1\r\n+PONG\r\n"
     assert rd.cmd("PING") == b"+PONG\r\n"
+
+
+def test_tracking_limit_applied_before_another_clients_command(paused, make_raw, restore_config):
+    """processCommand trims the tracking table before every command, whoever sends it: with the
+    cron paused, a plain client's next command trims the table lowered by CONFIG SET, and the
+    tracking client gets the invalidations first."""
+    r2 = paused
+    restore_config("tracking-table-max-keys")
+    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "0")
+    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
+    rd = make_raw()
+    assert rd.cmd("HELLO", "3").startswith(b"%")
+    assert rd.cmd("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    keys = ["t%d{tag}" % i for i in range(6)]
+    assert rd.cmd("MGET", *keys).startswith(b"*6\r\n")
+    plain = make_raw()
+    assert plain.cmd("CONFIG", "SET", "tracking-table-max-keys", "2") == b"+OK\r\n"
+    info = plain.cmd("INFO", "stats")  # the table is trimmed before INFO runs
+    assert b"tracking_total_keys:2\r\n" in info, info
+    for _ in range(4):
+        push = rd.recv_reply()
+        assert re.fullmatch(rb">2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$7\r\nt\d\{tag\}\r\n", push), push
+    assert rd.cmd("PING") == b"+PONG\r\n"

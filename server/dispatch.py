@@ -89,6 +89,8 @@ def process(c, argv) -> None:
     # the command.  What follows is call() inlined, less its MONITOR and CLIENT TRACKING steps
     # (neither is on), then c.emit() inlined for a reply that waits for nothing: keep both in
     # step with the originals.
+    if srv.tracking is not None and srv.tracking.table:
+        srv.tracking_limit()  # processCommand's trackingLimitUsedSlots, as in _process_checked
     c.required = 0
     srv.current_client = c
     log = srv.log
