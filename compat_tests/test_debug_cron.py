@@ -78,16 +78,23 @@ def test_lazy_expiry_still_works_while_cron_paused(paused):
     assert _expired_keys(r2) == before + 1
 
 
-def test_tracking_limit_applied_by_next_command_when_cron_paused(paused, make_raw, restore_config):
-    """tracking.tcl "Regression test for #11715": the tracking table is over its limit but the
-    cron does not trim it; the next command (queued in MULTI) does, and must not crash."""
-    r2 = paused
+def _tracking_client(r2, make_raw, restore_config, max_keys):
+    """tracking-table-max-keys ``max_keys`` (restored after the test), the cron paused, and a
+    RESP3 connection with CLIENT TRACKING on."""
     restore_config("tracking-table-max-keys")
-    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "2")
+    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", str(max_keys))
     assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
     rd = make_raw()
     assert rd.cmd("HELLO", "3").startswith(b"%")
     assert rd.cmd("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    return rd
+
+
+def test_tracking_limit_applied_by_next_command_when_cron_paused(paused, make_raw, restore_config):
+    """tracking.tcl "Regression test for #11715": the tracking table is over its limit but the
+    cron does not trim it; the next command (queued in MULTI) does, and must not crash."""
+    r2 = paused
+    rd = _tracking_client(r2, make_raw, restore_config, 2)
     assert rd.cmd("MGET", "1{tag}", "2{tag}") == b"*2\r\n_\r\n_\r\n"
     assert rd.cmd("MULTI") == b"+OK\r\n"
     ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "1")
@@ -103,13 +110,7 @@ def test_tracking_limit_applied_before_another_clients_command(paused, make_raw,
     """processCommand trims the tracking table before every command, whoever sends it: with the
     cron paused, a plain client's next command trims the table lowered by CONFIG SET, and the
     tracking client gets the invalidations first."""
-    r2 = paused
-    restore_config("tracking-table-max-keys")
-    ex(r2, "CONFIG", "SET", "tracking-table-max-keys", "0")
-    assert ex(r2, "DEBUG", "PAUSE-CRON", "1") == b"OK"
-    rd = make_raw()
-    assert rd.cmd("HELLO", "3").startswith(b"%")
-    assert rd.cmd("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    rd = _tracking_client(paused, make_raw, restore_config, 0)
     keys = ["t%d{tag}" % i for i in range(6)]
     assert rd.cmd("MGET", *keys).startswith(b"*6\r\n")
     plain = make_raw()
