@@ -28,20 +28,16 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def obj_units(n: int) -> int:
-    """16-byte allocator units taken by an object of ``n`` bytes (memory.py's model: pymalloc's
-    16-byte classes up to 512 bytes, malloc's header and rounding above)."""
-    return (n + 15) >> 4 if n <= 512 else (n + 23) >> 4
-
-
 def str_units(key: bytes, v: bytes) -> int:
     """The memory cost of a string key in units: the key's bytes object plus the value's.  A
     string's cost follows from the value itself, so it has no record in ``Database.sizes``: the
-    write paths add and subtract it as they store and drop bytes values (memory.py)."""
+    write paths add and subtract it as they store and drop bytes values (memory.py).  Each
+    object is ``memory._obj`` in 16-byte units: pymalloc's 16-byte classes up to 512 bytes,
+    malloc's header and rounding above (spelt out here: it runs on every string write)."""
     n = 33 + len(key)
     m = 33 + len(v)
     return (((n + 15) >> 4 if n <= 512 else (n + 23) >> 4)
-            + ((m + 15) >> 4 if m <= 512 else (m + 23) >> 4))  # obj_units, inlined (hot path)
+            + ((m + 15) >> 4 if m <= 512 else (m + 23) >> 4))
 
 
 class Database:

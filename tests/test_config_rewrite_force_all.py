@@ -6,13 +6,19 @@ from __future__ import annotations
 from perdure.server.config import OPTIONS, Config
 
 
-def test_force_all_writes_every_option_and_round_trips(tmp_path):
-    path = tmp_path / "redis.conf"
-    path.write_text("# a comment\ntls-port 7000\nsave 900 1\nuser alice on >x ~* +@all\n")
+def _loaded(path, text):
+    """A Config read from ``path`` (written with ``text``), then one CONFIG SET."""
+    path.write_text(text)
     cfg = Config()
     cfg.load_argv([str(path)])
     cfg.config_file = str(path)
     cfg.set("maxmemory-policy", "allkeys-lru")
+    return cfg
+
+
+def test_force_all_writes_every_option_and_round_trips(tmp_path):
+    path = tmp_path / "redis.conf"
+    cfg = _loaded(path, "# a comment\ntls-port 7000\nsave 900 1\nuser alice on >x ~* +@all\n")
     cfg.rewrite(force_all=True)
     text = path.read_text()
     assert text.startswith("# a comment\ntls-port 7000\n")
@@ -27,11 +33,7 @@ def test_force_all_writes_every_option_and_round_trips(tmp_path):
 
 def test_plain_rewrite_still_writes_only_changes(tmp_path):
     path = tmp_path / "redis.conf"
-    path.write_text("tls-port 7000\n")
-    cfg = Config()
-    cfg.load_argv([str(path)])
-    cfg.config_file = str(path)
-    cfg.set("maxmemory-policy", "allkeys-lru")
+    cfg = _loaded(path, "tls-port 7000\n")
     cfg.rewrite()
     text = path.read_text()
     assert text.startswith("tls-port 7000\nmaxmemory-policy allkeys-lru\n")

@@ -300,7 +300,6 @@ def _client_gone(c) -> None:
     unwatch_all(c)
 
 
-Server.watched_keys = None  # per server: {(db index, key): {clients}}, made by the first WATCH
 Server.queue_multi = queue_multi
 Server.exec_abort = staticmethod(exec_abort)
 Server.watch_touch = watch_touch
