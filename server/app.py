@@ -9,6 +9,7 @@ blocking-operations machinery (BLPOP and friends), statistics, and startup/shutd
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -128,6 +129,8 @@ class Server:
         self.startup_seconds = 0.0
         self.loaded_records = 0
         config.listeners.append(self._config_changed)
+        for name, fn in self.config_updaters.items():
+            config.updaters[name] = functools.partial(fn, self)
         self._config_changed("maxmemory", config["maxmemory"])
         self._config_changed("min-replicas-to-write", config["min-replicas-to-write"])
         self._config_changed("notify-keyspace-events", config["notify-keyspace-events"])
@@ -500,6 +503,9 @@ class Server:
     # fn(c) hooks that drop a client's server-side state (subscriptions, WATCHes, MONITOR,
     # tracking...).  RESET runs them too, on a client that stays connected: keep them idempotent.
     on_client_gone: list = []
+
+    # name -> fn(server, value, prev): applies a CONFIG SET before it is stored (Config.updaters)
+    config_updaters: dict = {}
 
     # fn(server) hooks run by the cron, ``hz`` times a second (INFO metrics sampling...).
     cron_hooks: list = [eviction.cron]

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -412,6 +413,8 @@ class SnapshotState:
         self.count = 0
         self.last_window_day = None  # UTC date of the last snapshot-window run
         self.proc = None
+        self.job = None              # the running snapshotter job (commands/persistence.py)
+        self.killed = None           # the task of a killed job, until its process is gone
         self.dirty_before = 0
         self.last_check = 0.0
         # BGREWRITEAOF: the same snapshot, asked for as a log rewrite (INFO aof_rewrite_* fields)
@@ -497,6 +500,13 @@ def child_args(srv) -> list[str]:
     return args
 
 
+def _sigusr1(signum, frame):
+    """The server killed this job (as Redis kills a child with SIGUSR1): leave no temporary
+    file behind -- write_snapshot / export_rdb remove theirs as the exit unwinds them."""
+    log.warning("Received SIGUSR1 in child, exiting now.")
+    raise SystemExit(1)
+
+
 def main(argv=None) -> int:
     """``python -m perdure.server.snapshot --dir DIR [--upto OFFSET] [--<config option> v ...]``"""
     from .config import Config, ConfigError
@@ -507,6 +517,7 @@ def main(argv=None) -> int:
     p.add_argument("--export", default=None, help="write a plain RDB file here instead of a snapshot")
     args, rest = p.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(process)d:S %(asctime)s %(levelname)s %(message)s")
+    signal.signal(signal.SIGUSR1, _sigusr1)
     cfg = Config()
     try:
         cfg.load_argv(rest + ["--dir", args.dir])

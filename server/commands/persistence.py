@@ -22,6 +22,10 @@ starts the process, and when it reports a verified snapshot drops the log segmen
   INFO's ``aof_rewrite_*`` fields.  ``Background append only file rewriting started``;
   ``... scheduled`` while a BGSAVE runs (it starts when that ends); ``ERR Background append
   only file rewriting already in progress``.  BGSAVE during a rewrite answers as Redis does.
+* ``CONFIG SET appendonly`` treats that rewrite as Redis treats its AOF rewrite child (the log
+  itself stays on either way): ``no`` kills a running one (``Killing running AOF rewrite
+  child: <pid>``; the snapshotter gets SIGUSR1 and removes its temporary file) and drops a
+  scheduled one; ``yes`` starts one, or schedules it while a BGSAVE runs.
 
 INFO persistence reads :func:`info_fields`.
 """
@@ -32,6 +36,7 @@ import asyncio
 import datetime
 import json
 import logging
+import signal
 import time
 
 from .. import errors, resp
@@ -122,6 +127,18 @@ def bgrewriteaof(c, argv):
 # ---- running the snapshotter -----------------------------------------------------------------
 
 
+class _Job:
+    """One run of the snapshotter: what :func:`kill_rewrite` needs to stop it."""
+
+    __slots__ = ("rewrite", "proc", "aborted", "task")
+
+    def __init__(self, rewrite: bool):
+        self.rewrite = rewrite
+        self.proc = None       # the snapshotter process, once spawned
+        self.aborted = False   # killed (CONFIG SET appendonly): its end changes nothing
+        self.task = None
+
+
 def start(srv, waiter=None, rewrite: bool = False) -> None:
     """Start a snapshot now (the caller checked none is running); ``rewrite``: for BGREWRITEAOF."""
     st = state(srv)
@@ -130,10 +147,69 @@ def start(srv, waiter=None, rewrite: bool = False) -> None:
     st.started = time.time()
     st.last_try = st.started
     st.dirty_before = srv.dirty
-    srv.loop.create_task(_run(srv, waiter))
+    job = st.job = _Job(rewrite)
+    job.task = srv.loop.create_task(_run(srv, waiter, job))
 
 
-async def _run(srv, waiter) -> None:
+def kill_rewrite(srv) -> None:
+    """killAppendOnlyChild: stop a running BGREWRITEAOF at once.  The server forgets it here
+    (INFO shows no rewrite in progress, the last rewrite's status and time are unchanged);
+    the snapshotter gets SIGUSR1, removes its temporary file and exits, and the next snapshot
+    waits for it to be gone before starting its own."""
+    st = state(srv)
+    job = st.job
+    if job is None or not job.rewrite or job.aborted:
+        return
+    proc = job.proc
+    if proc is not None:
+        log.info("Killing running AOF rewrite child: %d", proc.pid)
+    else:  # still waiting for the log to be durable: no process yet
+        log.info("Killing running AOF rewrite child: (not spawned yet)")
+    job.aborted = True
+    if proc is not None and proc.returncode is None:
+        try:
+            proc.send_signal(signal.SIGUSR1)
+        except ProcessLookupError:
+            pass
+    st.killed = job.task
+    st.job = None
+    st.proc = None
+    st.in_progress = False
+    st.rewriting = False
+    if st.scheduled:  # a BGSAVE SCHEDULE waiting for the rewrite: its turn now
+        st.scheduled = False
+        start(srv)
+
+
+def _appendonly_changed(srv, value: bool, prev: bool) -> None:
+    """CONFIG SET appendonly (updateAppendonly).  Perdure's log stays on either way -- it is
+    what makes writes durable -- but a rewrite follows Redis: turning AOF off kills a running
+    rewrite and drops a scheduled one (stopAppendOnly); turning it on starts a rewrite, or
+    schedules it while a BGSAVE runs, or restarts a running one (startAppendOnly)."""
+    st = state(srv)
+    if prev and not value:
+        st.rewrite_scheduled = False
+        kill_rewrite(srv)
+    elif value and not prev:
+        if st.in_progress and not st.rewriting:
+            st.rewrite_scheduled = True
+            log.warning("AOF was enabled but there is already another background operation. An AOF "
+                        "background was scheduled to start when possible.")
+            return
+        if st.in_progress:
+            log.warning("AOF was enabled but there is already an AOF rewriting in background. Stopping "
+                        "background AOF and starting a rewrite now.")
+            kill_rewrite(srv)
+            if st.in_progress:  # kill_rewrite started a scheduled BGSAVE
+                st.rewrite_scheduled = True
+                return
+        start(srv, rewrite=True)
+
+
+Server.config_updaters["appendonly"] = _appendonly_changed
+
+
+async def _run(srv, waiter, job) -> None:
     st = state(srv)
     ok = False
     t0 = time.monotonic()
@@ -141,12 +217,23 @@ async def _run(srv, waiter) -> None:
         lg = srv.log
         if not await lg.drain():
             raise RuntimeError("the log has failed: %s" % (lg.failed,))
+        prev = st.killed
+        if prev is not None and prev is not job.task:
+            await prev  # a killed snapshotter still holds the snapshot lock until it exits
+        if job.aborted:
+            return
         upto = lg.durable
         proc = await asyncio.create_subprocess_exec(
             *child_args(srv), "--upto", str(upto),
             stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
-        st.proc = proc
+        job.proc = proc
+        if job.aborted:  # killed while the process was being spawned
+            proc.send_signal(signal.SIGUSR1)
+        else:
+            st.proc = proc
         out, _ = await proc.communicate()
+        if job.aborted:
+            return
         st.proc = None
         rep = _parse_report(out)
         if proc.returncode != 0 or not rep.get("ok"):
@@ -166,28 +253,38 @@ async def _run(srv, waiter) -> None:
                     rep.get("path"), offset, rep.get("keys", 0), rep.get("replayed", 0),
                     time.monotonic() - t0, ("; removed " + ", ".join(removed)) if removed else "")
     except Exception as e:  # noqa: BLE001 - any failure is reported, the server goes on
-        st.last_error = str(e)
-        log.error("snapshot failed: %s", e)
+        if not job.aborted:
+            st.last_error = str(e)
+            log.error("snapshot failed: %s", e)
     finally:
-        st.in_progress = False
-        st.proc = None
-        if st.rewriting:
-            st.rewriting = False
-            st.rewrite_last_status = "ok" if ok else "err"
-            st.rewrite_last_seconds = int(time.monotonic() - t0)
-            if ok:
-                srv.log_base_size = None  # INFO aof_base_size: the log's size after this rewrite
-        else:
-            st.last_status = "ok" if ok else "err"
-            st.last_seconds = int(time.monotonic() - t0)
-        if waiter is not None:
-            waiter.done(srv, ok)
-        if st.rewrite_scheduled:
-            st.rewrite_scheduled = False
-            start(srv, rewrite=True)
-        elif st.scheduled:
-            st.scheduled = False
-            start(srv)
+        if st.killed is job.task:
+            st.killed = None
+        if not job.aborted:
+            _finish(srv, st, waiter, ok, t0)
+
+
+def _finish(srv, st, waiter, ok: bool, t0: float) -> None:
+    """A snapshot ended (not killed): record its outcome, start what was scheduled."""
+    st.in_progress = False
+    st.proc = None
+    st.job = None
+    if st.rewriting:
+        st.rewriting = False
+        st.rewrite_last_status = "ok" if ok else "err"
+        st.rewrite_last_seconds = int(time.monotonic() - t0)
+        if ok:
+            srv.log_base_size = None  # INFO aof_base_size: the log's size after this rewrite
+    else:
+        st.last_status = "ok" if ok else "err"
+        st.last_seconds = int(time.monotonic() - t0)
+    if waiter is not None:
+        waiter.done(srv, ok)
+    if st.rewrite_scheduled:
+        st.rewrite_scheduled = False
+        start(srv, rewrite=True)
+    elif st.scheduled:
+        st.scheduled = False
+        start(srv)
 
 
 def _parse_report(out: bytes) -> dict:

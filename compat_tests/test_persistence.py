@@ -1,0 +1,160 @@
+"""Background persistence jobs and ``CONFIG SET appendonly`` (aof.c's start/stopAppendOnly).
+
+Turning AOF off kills a running AOF rewrite and forgets a scheduled one; turning it on
+starts one (or schedules it behind a running BGSAVE).  In Perdure the log stays on whatever
+``appendonly`` says -- it is what makes a write durable -- and a "rewrite" is a snapshot that
+compacts it, but the rewrite job is started, scheduled and killed as in Redis, with the same
+log lines.  Each test runs on a private instance logging to a file it can read.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .helpers import ex
+
+pytestmark = pytest.mark.not_on("external", reason="starts private instances and reads their log file")
+
+
+def _server(make_server, tmp_path, appendonly: str):
+    logfile = tmp_path / "server.log"
+    t = make_server("--appendonly", appendonly, "--loglevel", "notice", "--logfile", logfile)
+    return t, logfile
+
+
+def _persistence(c) -> dict:
+    out = {}
+    for line in ex(c, "INFO", "persistence").decode().splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+def _wait_idle(c, timeout: float = 30.0) -> dict:
+    """Wait until no BGSAVE or rewrite runs or is scheduled; the INFO persistence fields."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = _persistence(c)
+        if (info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"],
+                info["aof_rewrite_scheduled"]) == ("0", "0", "0"):
+            return info
+        assert time.monotonic() < deadline, "background jobs did not end: %r" % info
+        time.sleep(0.05)
+
+
+def _wait_log(logfile, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        log = logfile.read_text(errors="replace")
+        if text in log:
+            return log
+        assert time.monotonic() < deadline, "%r not in the log:\n%s" % (text, log[-3000:])
+        time.sleep(0.05)
+
+
+def test_appendonly_no_kills_the_rewrite_child(make_server, tmp_path):
+    # unit/aofrw "Turning off AOF kills the background writing child if any"
+    t, logfile = _server(make_server, tmp_path, "yes")
+    c = t.client()
+    try:
+        for i in range(100):
+            ex(c, "SET", "k%d" % i, "v")
+        ex(c, "MULTI")
+        ex(c, "BGREWRITEAOF")
+        ex(c, "CONFIG", "SET", "appendonly", "no")
+        assert ex(c, "EXEC") == [b"Background append only file rewriting started", b"OK"]
+        info = _persistence(c)
+        # the child is gone at once; the last rewrite's outcome is not changed by the kill
+        assert info["aof_rewrite_in_progress"] == "0"
+        assert info["aof_rewrite_scheduled"] == "0"
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] == "-1"
+        _wait_log(logfile, "Killing running AOF rewrite child: ")
+        # the next rewrite runs normally
+        assert ex(c, "BGREWRITEAOF") == b"Background append only file rewriting started"
+        info = _wait_idle(c)
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] != "-1"
+        assert ex(c, "DBSIZE") == 100
+    finally:
+        c.close()
+
+
+def test_appendonly_no_when_already_off_leaves_the_rewrite(make_server, tmp_path):
+    t, logfile = _server(make_server, tmp_path, "no")
+    c = t.client()
+    try:
+        ex(c, "SET", "k", "v")
+        ex(c, "MULTI")
+        ex(c, "BGREWRITEAOF")
+        ex(c, "CONFIG", "SET", "appendonly", "no")
+        assert ex(c, "EXEC") == [b"Background append only file rewriting started", b"OK"]
+        info = _wait_idle(c)
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] != "-1"  # it ran to the end
+        assert "Killing" not in logfile.read_text(errors="replace")
+    finally:
+        c.close()
+
+
+def test_appendonly_no_drops_a_scheduled_rewrite(make_server, tmp_path):
+    t, _ = _server(make_server, tmp_path, "yes")
+    c = t.client()
+    try:
+        ex(c, "SET", "k", "v")
+        ex(c, "MULTI")
+        ex(c, "BGSAVE")
+        ex(c, "BGREWRITEAOF")
+        ex(c, "INFO", "persistence")
+        ex(c, "CONFIG", "SET", "appendonly", "no")
+        ex(c, "INFO", "persistence")
+        saved, sched, before, ok, after = ex(c, "EXEC")
+        assert (saved, sched, ok) == (b"Background saving started",
+                                      b"Background append only file rewriting scheduled", b"OK")
+        assert b"aof_rewrite_scheduled:1" in before
+        assert b"aof_rewrite_scheduled:0" in after
+        info = _wait_idle(c)
+        assert info["rdb_last_bgsave_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] == "-1"  # the rewrite never ran
+    finally:
+        c.close()
+
+
+def test_appendonly_yes_starts_a_rewrite(make_server, tmp_path):
+    t, _ = _server(make_server, tmp_path, "no")
+    c = t.client()
+    try:
+        ex(c, "SET", "k", "v")
+        assert _persistence(c)["aof_last_rewrite_time_sec"] == "-1"
+        assert ex(c, "CONFIG", "SET", "appendonly", "yes") == b"OK"
+        info = _wait_idle(c)
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] != "-1"
+        assert ex(c, "GET", "k") == b"v"
+    finally:
+        c.close()
+
+
+def test_appendonly_yes_during_bgsave_schedules_the_rewrite(make_server, tmp_path):
+    t, logfile = _server(make_server, tmp_path, "no")
+    c = t.client()
+    try:
+        ex(c, "SET", "k", "v")
+        ex(c, "MULTI")
+        ex(c, "BGSAVE")
+        ex(c, "CONFIG", "SET", "appendonly", "yes")
+        ex(c, "INFO", "persistence")
+        saved, ok, info = ex(c, "EXEC")
+        assert (saved, ok) == (b"Background saving started", b"OK")
+        assert b"aof_rewrite_scheduled:1" in info
+        _wait_log(logfile, "AOF was enabled but there is already another background operation. "
+                           "An AOF background was scheduled to start when possible.")
+        info = _wait_idle(c)
+        assert info["rdb_last_bgsave_status"] == "ok"
+        assert info["aof_last_bgrewrite_status"] == "ok"
+        assert info["aof_last_rewrite_time_sec"] != "-1"
+    finally:
+        c.close()
