@@ -9,9 +9,13 @@ log lines.  Each test runs on a private instance logging to a file it can read.
 
 from __future__ import annotations
 
+import socket
 import time
+from pathlib import Path
 
+import psutil
 import pytest
+import redis
 
 from .helpers import ex
 
@@ -158,3 +162,47 @@ def test_appendonly_yes_during_bgsave_schedules_the_rewrite(make_server, tmp_pat
         assert info["aof_last_rewrite_time_sec"] != "-1"
     finally:
         c.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _refused(t) -> bool:
+    try:
+        socket.create_connection((t.host, t.port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_shutdown_kills_the_saving_child_and_removes_its_temp_rdb(make_server, tmp_path):
+    # unit/shutdown "Temp rdb will be deleted if we use bg_unlink when shutdown"
+    t, logfile = _server(make_server, tmp_path, "no")
+    c = t.client()
+    try:
+        for i in range(20):
+            ex(c, "SET", str(i), str(i))
+        data_dir = Path(ex(c, "CONFIG", "GET", "dir")[1].decode())
+        ex(c, "CONFIG", "SET", "rdb-key-save-delay", "100000")  # 100 ms a key: 2 s in all
+        assert ex(c, "BGSAVE") == b"Background saving started"
+        deadline = time.monotonic() + 10
+        while not (temps := sorted(data_dir.glob("temp-*.rdb"))):
+            assert time.monotonic() < deadline, "no temp-<pid>.rdb in %s" % data_dir
+            time.sleep(0.01)
+        assert len(temps) == 1
+        child = int(temps[0].name[len("temp-"):-len(".rdb")])
+        with pytest.raises(redis.ConnectionError):
+            ex(c, "SHUTDOWN", "NOSAVE")
+    finally:
+        c.close()
+    assert _refused(t)
+    assert not temps[0].exists()
+    assert "There is a child saving an .rdb. Killing it!" in logfile.read_text(errors="replace")
+    deadline = time.monotonic() + 10
+    while not _gone(child):
+        assert time.monotonic() < deadline, "the saving child outlived the server"
+        time.sleep(0.05)

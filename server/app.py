@@ -504,6 +504,10 @@ class Server:
     # tracking...).  RESET runs them too, on a client that stays connected: keep them idempotent.
     on_client_gone: list = []
 
+    # async fn(server) hooks run first when the server shuts down (persistence.py kills a
+    # running snapshot)
+    shutdown_hooks: list = []
+
     # name -> fn(server, value, prev): applies a CONFIG SET before it is stored (Config.updaters)
     config_updaters: dict = {}
 
@@ -678,6 +682,8 @@ class Server:
     async def shutdown(self):
         for s in self.servers:
             s.close()
+        for fn in self.shutdown_hooks:
+            await fn(self)
         for c in list(self.clients.values()):
             c.flush()
         if self.log is not None:

@@ -8,7 +8,8 @@ recorded in its ``perdure-log-offset`` aux field.  Only verified snapshots ever 
    process, not a fork of the server -- loads the newest snapshot, replays the log from its
    offset up to ``--upto`` (a record boundary the server knows durable; by default the end of
    the last complete record, after fsyncing the segments it reads), and writes the new RDB to a
-   temporary file which it fsyncs;
+   temporary file, ``<dir>/temp-<its pid>.rdb`` as a Redis saving child does (created as it
+   starts; SIGUSR1 -- the server killing the job -- removes it), which it fsyncs;
 2. it then re-reads that file from disk, checks its CRC64 and parses it completely, comparing
    the key counts and the checksum with what it wrote; only then is it renamed into place and
    the directory fsynced;
@@ -41,19 +42,34 @@ import sys
 import time
 from dataclasses import dataclass
 
-from .rdb import OFFSET_AUX, RdbError, read_rdb, read_rdb_file, write_rdb
+# The RDB modules are imported on first use (``_rdb()``), not here: the snapshotter creates its
+# temporary file before anything else, as soon after the server starts it as it can.
+
+
+def _rdb():
+    from . import rdb
+
+    return rdb
 
 log = logging.getLogger("perdure")
 
 SNAP_DIR = "snapshots"
 _NAME_RE = re.compile(r"^snapshot-(\d{20})-(\d{13})\.rdb$")
+_TEMP_RE = re.compile(r"^temp-(\d+)\.rdb$")          # a snapshotter's file (temp_path)
+_OLD_TEMP_RE = re.compile(r"^\.tmp-(\d+)-\d+\.rdb$")  # where earlier versions wrote it
 LOCK_NAME = ".lock"          # held by a running snapshotter
 SERVER_LOCK = ".server.lock"  # held by a running server (offline CLI commands refuse to run)
 
 # the options a snapshotter needs to rebuild exactly the server's keyspace and encodings
 CHILD_OPTIONS = ("databases", "hash-max-ziplist-entries", "hash-max-ziplist-value", "list-max-ziplist-size",
                  "set-max-intset-entries", "zset-max-ziplist-entries", "zset-max-ziplist-value",
-                 "rdbcompression", "log-segment-bytes")
+                 "rdbcompression", "log-segment-bytes", "rdb-key-save-delay")
+
+
+def temp_path(data_dir, pid: int) -> str:
+    """The temporary file a snapshotter writes, ``<dir>/temp-<pid>.rdb`` (Redis's name for a
+    saving child's file); it becomes ``snapshots/snapshot-...rdb`` once verified."""
+    return os.path.join(os.fspath(data_dir), "temp-%d.rdb" % pid)
 
 
 class SnapshotError(Exception):
@@ -110,22 +126,25 @@ def _count(dbs) -> list[int]:
 
 
 def write_snapshot(data_dir, dbs, offset: int, limits, now_ms: int | None = None) -> tuple[SnapInfo, int]:
-    """Write ``dbs`` as the snapshot covering log ``offset``: temp file, fsync, verify
-    (re-read from disk: CRC64, full parse, key counts, checksum), rename, fsync directory.
-    Returns (info, key count)."""
+    """Write ``dbs`` as the snapshot covering log ``offset``: temp file (:func:`temp_path`),
+    fsync, verify (re-read from disk: CRC64, full parse, key counts, checksum), rename into
+    ``snapshots/``, fsync both directories.  Returns (info, key count)."""
+    rdb = _rdb()
     d = snap_dir(data_dir)
     os.makedirs(d, exist_ok=True)
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    tmp = os.path.join(d, ".tmp-%d-%d.rdb" % (os.getpid(), now_ms))
+    tmp = temp_path(data_dir, os.getpid())
     final = os.path.join(d, "snapshot-%020d-%013d.rdb" % (offset, now_ms))
     try:
         with open(tmp, "wb") as f:
-            write_rdb(f, dbs, limits, extra_aux=[(OFFSET_AUX, b"%d" % offset)], now_ms=now_ms)
+            rdb.write_rdb(f, dbs, limits, extra_aux=[(rdb.OFFSET_AUX, b"%d" % offset)], now_ms=now_ms,
+                          key_delay=limits.get("rdb-key-save-delay", 0))
             f.flush()
             os.fsync(f.fileno())
         keys = verify_file(tmp, dbs, offset, limits)
         os.rename(tmp, final)
         fsync_dir(d)
+        fsync_dir(data_dir)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -139,7 +158,7 @@ def verify_file(path: str, dbs, offset: int | None, limits) -> int:
     """Reload ``path`` from disk and check it against the databases it was written from."""
     with open(path, "rb") as f:
         data = f.read()
-    snap = read_rdb(data, limits)  # checks the CRC64 over the whole file and parses every value
+    snap = _rdb().read_rdb(data, limits)  # checks the CRC64 over the whole file and parses every value
     want = _count(dbs)
     got = [len(snap.dbs.get(i, ())) for i in range(len(dbs))]
     if got != want or any(i >= len(dbs) and v for i, v in snap.dbs.items()):
@@ -163,17 +182,23 @@ def prune(data_dir, retention_days: int, now: float | None = None) -> list[str]:
             except OSError:
                 pass
     d = snap_dir(data_dir)
-    try:
-        for name in os.listdir(d):
-            if name.startswith(".tmp-"):
-                pid = int(name.split("-")[1])
-                if pid != os.getpid() and not _alive(pid):
-                    os.unlink(os.path.join(d, name))
-                    removed.append(name)
-    except (OSError, ValueError):
-        pass
-    if removed:
-        fsync_dir(d)
+    for where, pattern in ((os.fspath(data_dir), _TEMP_RE), (d, _OLD_TEMP_RE)):
+        try:
+            names = os.listdir(where)
+        except OSError:
+            continue
+        gone = False
+        for name in names:
+            m = pattern.match(name)
+            if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+                try:
+                    os.unlink(os.path.join(where, name))
+                except OSError:
+                    continue
+                removed.append(name)
+                gone = True
+        if gone:
+            fsync_dir(where)
     return removed
 
 
@@ -337,8 +362,8 @@ def load_newest(srv, data_dir, log_start: int | None = None, log_end_offset: int
                 "records the snapshot holds. Start from the snapshot alone with `perdure snapshot "
                 "restore --rdb %s` (the log after it is then discarded)" % (s.name, s.offset, log_end_offset, s.path))
         try:
-            snap = read_rdb_file(s.path, limits, ndb)
-        except (RdbError, OSError) as e:
+            snap = _rdb().read_rdb_file(s.path, limits, ndb)
+        except (_rdb().RdbError, OSError) as e:
             errors.append("%s: %s" % (s.name, e))
             older = snaps[i - 1].offset if i else 0
             if log_start is not None and log_start > older:
@@ -431,11 +456,14 @@ def take(data_dir, config, upto: int | None = None, out_path: str | None = None)
     """Build the state at ``upto`` (newest snapshot + log) and write it: as the new snapshot,
     or, with ``out_path``, as a plain RDB file there (export).  Returns a report dict."""
     t0 = time.monotonic()
-    lock = None
+    lock = tmp = None
     if out_path is None:
         lock = try_lock(data_dir, LOCK_NAME)
         if lock is None:
             raise SnapshotError("another snapshot is in progress")
+        # the job's output file exists from its start, as a Redis saving child's does
+        tmp = temp_path(data_dir, os.getpid())
+        open(tmp, "wb").close()
     try:
         srv = offline_server(config)
         info, start, _keys = load_newest(srv, data_dir)
@@ -464,6 +492,11 @@ def take(data_dir, config, upto: int | None = None, out_path: str | None = None)
         return {"ok": True, "path": new.path, "offset": upto, "keys": keys, "replayed": n,
                 "size": new.size, "seconds": round(time.monotonic() - t0, 3)}
     finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)  # (renamed away when a new snapshot was written)
+            except FileNotFoundError:
+                pass
         if lock is not None:
             os.close(lock)
 
@@ -473,10 +506,11 @@ def export_rdb(dbs, path: str, limits, offset: int | None = None) -> int:
     path = os.path.abspath(path)
     d = os.path.dirname(path)
     tmp = os.path.join(d, ".%s.tmp-%d" % (os.path.basename(path), os.getpid()))
-    extra = [(OFFSET_AUX, b"%d" % offset)] if offset is not None else []
+    rdb = _rdb()
+    extra = [(rdb.OFFSET_AUX, b"%d" % offset)] if offset is not None else []
     try:
         with open(tmp, "wb") as f:
-            write_rdb(f, dbs, limits, extra_aux=extra)
+            rdb.write_rdb(f, dbs, limits, extra_aux=extra)
             f.flush()
             os.fsync(f.fileno())
         keys = verify_file(tmp, dbs, offset, limits)
@@ -526,7 +560,9 @@ def main(argv=None) -> int:
         return 2
     try:
         rep = take(args.dir, cfg, args.upto, args.export)
-    except (SnapshotError, RdbError, OSError) as e:
+    except Exception as e:  # noqa: BLE001 - reported to the server, which logs it
+        if not isinstance(e, (SnapshotError, _rdb().RdbError, OSError)):
+            raise
         print(json.dumps({"ok": False, "error": str(e)}), flush=True)
         return 1
     print(json.dumps(rep), flush=True)
@@ -555,7 +591,7 @@ def _seed(data_dir, cfg, rdb_path: str) -> dict:
     from .durability.filelog import FileLog
 
     srv = offline_server(cfg)
-    snap = read_rdb_file(rdb_path, cfg.values, len(srv.dbs))
+    snap = _rdb().read_rdb_file(rdb_path, cfg.values, len(srv.dbs))
     apply_snapshot(srv, snap)
     backend = FileLog(data_dir, segment_bytes=cfg["log-segment-bytes"])
     backend.open()
@@ -619,7 +655,7 @@ def cli_main(args) -> int:
         print("%s %s: %d keys; snapshot %s (log offset %d)" % (
             "imported" if args.action == "import" else "restored", src, rep["keys"], rep["path"], rep["offset"]))
         return 0
-    except (SnapshotError, RdbError, OSError) as e:
+    except (SnapshotError, _rdb().RdbError, OSError) as e:
         print("perdure snapshot %s: %s" % (args.action, e), file=sys.stderr)
         return 1
 

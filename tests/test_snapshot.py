@@ -230,14 +230,18 @@ def test_retention_removes_old_snapshots(tmp_path):
         shutil.copy(s0.path, old)  # a snapshot three days old
         recent = os.path.join(os.path.dirname(s0.path), "snapshot-%020d-%013d.rdb" % (s0.offset, s0.created_ms - 3600_000))
         shutil.copy(s0.path, recent)  # one hour old: kept
-        stray = os.path.join(os.path.dirname(s0.path), ".tmp-999999-1.rdb")
+        stray = os.path.join(os.path.dirname(s0.path), ".tmp-999999-1.rdb")  # earlier versions' name
         open(stray, "wb").close()
+        stray_temp = os.path.join(d, "temp-999999.rdb")  # a dead snapshotter's temporary file
+        open(stray_temp, "wb").close()
         c.set("b", "2")
         assert raw(c, "SAVE") == b"OK"
         names = [s.name for s in list_snapshots(d)]
         assert os.path.basename(old) not in names
         assert os.path.basename(recent) in names and s0.name in names
         assert not os.path.exists(stray)
+        assert not os.path.exists(stray_temp)
+        assert not [n for n in os.listdir(d) if n.startswith("temp-")]  # the SAVEs left none
         assert len(names) == 3
 
 

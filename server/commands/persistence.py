@@ -26,6 +26,8 @@ starts the process, and when it reports a verified snapshot drops the log segmen
   itself stays on either way): ``no`` kills a running one (``Killing running AOF rewrite
   child: <pid>``; the snapshotter gets SIGUSR1 and removes its temporary file) and drops a
   scheduled one; ``yes`` starts one, or schedules it while a BGSAVE runs.
+* At shutdown a snapshot still running is killed and its ``temp-<pid>.rdb`` removed
+  (prepareForShutdown: ``There is a child saving an .rdb. Killing it!``).
 
 INFO persistence reads :func:`info_fields`.
 """
@@ -36,6 +38,7 @@ import asyncio
 import datetime
 import json
 import logging
+import os
 import signal
 import time
 
@@ -43,7 +46,7 @@ from .. import errors, resp
 from ..app import Server
 from ..errors import RedisError
 from ..registry import command
-from ..snapshot import child_args, prune, state
+from ..snapshot import child_args, prune, state, temp_path
 
 log = logging.getLogger("perdure")
 
@@ -152,33 +155,69 @@ def start(srv, waiter=None, rewrite: bool = False) -> None:
 
 
 def kill_rewrite(srv) -> None:
-    """killAppendOnlyChild: stop a running BGREWRITEAOF at once.  The server forgets it here
-    (INFO shows no rewrite in progress, the last rewrite's status and time are unchanged);
-    the snapshotter gets SIGUSR1, removes its temporary file and exits, and the next snapshot
-    waits for it to be gone before starting its own."""
+    """killAppendOnlyChild: stop a running BGREWRITEAOF at once (see :func:`_kill`)."""
     st = state(srv)
     job = st.job
     if job is None or not job.rewrite or job.aborted:
         return
+    pid = job.proc.pid if job.proc is not None else None
+    # (no pid yet: the job still waits for the log to be durable before it spawns)
+    log.info("Killing running AOF rewrite child: %s", pid if pid is not None else "(not spawned yet)")
+    _kill(srv, job)
+    if st.scheduled:  # a BGSAVE SCHEDULE waiting for the rewrite: its turn now
+        st.scheduled = False
+        start(srv)
+
+
+def _kill(srv, job) -> None:
+    """Kill a snapshotter job.  The server forgets it here (INFO shows nothing in progress, the
+    last outcome and time are unchanged) and removes its temporary file (rdbRemoveTempFile);
+    the process gets SIGUSR1 and exits, and the next job waits for it to be gone."""
+    st = state(srv)
+    job.aborted = True
     proc = job.proc
     if proc is not None:
-        log.info("Killing running AOF rewrite child: %d", proc.pid)
-    else:  # still waiting for the log to be durable: no process yet
-        log.info("Killing running AOF rewrite child: (not spawned yet)")
-    job.aborted = True
-    if proc is not None and proc.returncode is None:
+        if proc.returncode is None:
+            try:
+                proc.send_signal(signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
         try:
-            proc.send_signal(signal.SIGUSR1)
-        except ProcessLookupError:
+            os.unlink(temp_path(srv.config["dir"], proc.pid))
+        except OSError:
             pass
     st.killed = job.task
     st.job = None
     st.proc = None
     st.in_progress = False
     st.rewriting = False
-    if st.scheduled:  # a BGSAVE SCHEDULE waiting for the rewrite: its turn now
-        st.scheduled = False
-        start(srv)
+
+
+async def _kill_at_shutdown(srv) -> None:
+    """prepareForShutdown: a snapshot still running is killed (its temporary file removed) and
+    waited for, so that it does not outlive the server."""
+    st = state(srv)
+    job = st.job
+    if job is None or job.aborted:
+        return
+    if job.rewrite:
+        log.warning("There is a child rewriting the AOF. Killing it!")
+    else:
+        log.warning("There is a child saving an .rdb. Killing it!")
+    _kill(srv, job)
+    try:
+        await asyncio.wait_for(asyncio.shield(job.task), 5.0)
+    except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - exiting anyway
+        pass
+    proc = job.proc  # (spawned meanwhile: _run signalled it)
+    if proc is not None:
+        try:
+            os.unlink(temp_path(srv.config["dir"], proc.pid))
+        except OSError:
+            pass
+
+
+Server.shutdown_hooks.append(_kill_at_shutdown)
 
 
 def _appendonly_changed(srv, value: bool, prev: bool) -> None:

@@ -16,6 +16,7 @@ DUMP payloads (``createDumpPayload``): serialised value, 2-byte RDB version, CRC
 
 from __future__ import annotations
 
+import random
 import struct
 import time
 
@@ -95,14 +96,23 @@ def aux(key: bytes, value: bytes) -> bytes:
     return bytes((OP_AUX,)) + enc_string(key) + enc_string(value)
 
 
+def _debug_delay(usec: int) -> None:
+    """debug.c debugDelay: sleep ``usec`` microseconds; negative: 1 µs with probability 1/-usec."""
+    if usec < 0:
+        usec = 1 if random.randrange(-usec) == 0 else 0
+    if usec:
+        time.sleep(usec / 1e6)
+
+
 def write_rdb(f, dbs, limits=DEFAULT_LIMITS, extra_aux=(), now_ms: int | None = None,
-              progress=None) -> int:
+              progress=None, key_delay: int = 0) -> int:
     """Write an RDB 9 file to the binary file object ``f``; return the bytes written.
 
     ``dbs``: a sequence indexed by db number of objects with ``data`` (key -> value) and
     ``expires`` (key -> absolute ms) dicts (Database objects qualify).  Keys already expired
     at ``now_ms`` are still written, as Redis does (they expire on load).  ``progress(n)`` is
-    called every few thousand keys."""
+    called every few thousand keys.  ``key_delay``: ``rdb-key-save-delay``, a pause after each
+    key for tests (microseconds; negative: one microsecond once in -N keys), as in Redis."""
     w = _CrcWriter(f)
     w.write(b"REDIS%04d" % RDB_VERSION)
     now = int(time.time()) if now_ms is None else now_ms // 1000
@@ -127,6 +137,8 @@ def write_rdb(f, dbs, limits=DEFAULT_LIMITS, extra_aux=(), now_ms: int | None = 
                 w.write(bytes((OP_EXPIRETIME_MS,)) + enc_ms(when))
             w.write(_key_record(key, val, limits))
             n += 1
+            if key_delay:
+                _debug_delay(key_delay)
             if progress is not None and not n & 4095:
                 progress(n)
     w.write(bytes((OP_EOF,)))
