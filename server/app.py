@@ -95,6 +95,8 @@ class Server:
         self.pause_type = 0             # CLIENT PAUSE: 0 off, 1 WRITE, 2 ALL (limits.ClientPause)
         self.pause = ClientPause(self)
         self.obuf_limits = parse_obuf_limits(config["client-output-buffer-limit"])
+        # a normal client's output is unlimited (the default): Client.flush skips the check
+        self.obuf_normal_free = not any(self.obuf_limits["normal"][:2])
         # statistics
         self.start_time = time.time()
         self.stat_connections = 0
@@ -176,6 +178,7 @@ class Server:
             self.log.appendfsync = value
         elif name == "client-output-buffer-limit":
             self.obuf_limits = parse_obuf_limits(value, self.obuf_limits)
+            self.obuf_normal_free = not any(self.obuf_limits["normal"][:2])
         elif name == "log-segment-bytes" and self.backend is not None:
             self.backend.segment_bytes = value  # the next segment rolls at the new size
         elif name == "proto-max-bulk-len":

@@ -107,18 +107,19 @@ class Client:
 
     def flush(self) -> None:
         out = self.out
-        if out and self.transport is not None and not self.closing:
-            if self.server.check_output_limit(self):
-                return  # closed for overcoming the output buffer limit
-            self.transport.write(out)
-            self.out = bytearray()
+        if (out or self.held) and self.transport is not None and not self.closing:
             srv = self.server
-            srv.stat_net_out += len(out)
-            srv.stat_writes += 1
-        elif self.held and self.transport is not None and not self.closing:
-            # replies held for durability are part of the output buffer (Redis checks the
-            # limit as each reply is added): over the limit, the client goes without them
-            self.server.check_output_limit(self)
+            # a normal client with no limit (the default) has nothing to check; replies held
+            # for durability count as output too (Redis checks the limit as each reply is
+            # added): over the limit, the client goes without them
+            if (not srv.obuf_normal_free or self.pubsub_channels or self.pubsub_patterns
+                    or self.conn_type != "normal") and srv.check_output_limit(self):
+                return  # closed for overcoming the output buffer limit
+            if out:
+                self.transport.write(out)
+                self.out = bytearray()
+                srv.stat_net_out += len(out)
+                srv.stat_writes += 1
 
     def release(self, durable: int) -> bool:
         """Move held segments that are now durable to the wire; True when nothing is held."""

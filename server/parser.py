@@ -343,25 +343,30 @@ class RequestParser:
             return data
         reader = self.reader
         reader.feed(data)
+        gets = reader.gets
         first = len(out)
         clean = False
         try:
             while True:
-                req = reader.gets()
-                if req is False:
-                    if not reader.has_data():
+                req = gets()
+                if type(req) is not list or not req:
+                    if req is False and not reader.has_data():
                         reader.feed(_PROBE)
-                        probe = reader.gets()
+                        probe = gets()
                         clean = type(probe) is list and not probe
                     break
-                if type(req) is not list or not _all_bytes(req):
-                    break
-                out.append(req)
+                for a in req:  # _all_bytes, inlined: this runs for every request
+                    if type(a) is not bytes:
+                        break
+                else:
+                    out.append(req)
+                    continue
+                break
         except hiredis.ProtocolError:
             pass
         # hiredis also returns bytes for a status (+), verbatim (=) or big number (() element,
         # which Redis refuses ("expected '$', got '+'"): such a header follows a CRLF (so does
-        # a payload starting with one of those bytes: then every frame is checked)
+        # a payload holding one of those sequences: then every frame is checked)
         # (find, not ``in``: bytes.__contains__ tries the operand as an int first, and the
         # TypeError it raises and clears costs more than the search; a lone byte's memchr first)
         find = data.find
