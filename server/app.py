@@ -250,24 +250,24 @@ class Server:
         """FLUSHDB / FLUSHALL emptied data (signalFlushedDb): tracking.py replaces this."""
 
     def settle_hazards(self) -> None:
-        account = memory.account
         lfu = self.lfu
-        for db, key in self.touched:  # memory records and access clocks of the changed keys
+        clock = self.lruclock
+        off = self.log.appended
+        hazard = off > self.log.durable  # the change is not durable yet: readers must wait
+        for db, key in self.touched:  # memory records, access clocks and hazards of the changed keys
             if not lfu and type(db.data.get(key)) is bytes and key not in db.sizes:
-                db.lru[key] = self.lruclock  # account()'s commonest case: a string written
+                db.lru[key] = clock  # memory.account()'s commonest case: a string written
             else:
-                account(db, key)
+                memory.account(db, key)
+            if hazard:
+                db.hazards[key] = off
         if self.clock_sets:  # set by the command itself: not "accessed now"
             for db, key, word in self.clock_sets:
                 if key in db.data:
                     db.lru[key] = word
             self.clock_sets.clear()
-        off = self.log.appended
-        if off > self.log.durable:
-            for db, key in self.touched:
-                db.hazards[key] = off
-            if self.touched_all:
-                self.global_hazard = off
+        if hazard and self.touched_all:
+            self.global_hazard = off
         self.touched.clear()
         self.touched_all = False
         if self.notes:  # keyspace notifications of these changes: gated like the write's reply
