@@ -28,13 +28,17 @@ def _server(make_server, tmp_path, appendonly: str):
     return t, logfile
 
 
-def _persistence(c) -> dict:
+def _info(c, section: str) -> dict:
     out = {}
-    for line in ex(c, "INFO", "persistence").decode().splitlines():
+    for line in ex(c, "INFO", section).decode().splitlines():
         if ":" in line:
             k, v = line.split(":", 1)
             out[k] = v
     return out
+
+
+def _persistence(c) -> dict:
+    return _info(c, "persistence")
 
 
 def _wait_idle(c, timeout: float = 30.0) -> dict:
@@ -195,11 +199,17 @@ def test_shutdown_kills_the_saving_child_and_removes_its_temp_rdb(make_server, t
             time.sleep(0.01)
         assert len(temps) == 1
         child = int(temps[0].name[len("temp-"):-len(".rdb")])
+        server_pid = int(_info(c, "server")["process_id"])
         with pytest.raises(redis.ConnectionError):
             ex(c, "SHUTDOWN", "NOSAVE")
     finally:
         c.close()
     assert _refused(t)
+    # by the time the server has exited (Perdure may drop the connection a moment before)
+    deadline = time.monotonic() + 10
+    while not _gone(server_pid):
+        assert time.monotonic() < deadline, "the server did not exit after SHUTDOWN"
+        time.sleep(0.02)
     assert not temps[0].exists()
     assert "There is a child saving an .rdb. Killing it!" in logfile.read_text(errors="replace")
     deadline = time.monotonic() + 10
