@@ -37,6 +37,14 @@ def _info(c, section: str) -> dict:
     return out
 
 
+def _exec(c, *commands) -> list:
+    """Run ``commands`` in one MULTI/EXEC (so they run back to back); EXEC's replies."""
+    ex(c, "MULTI")
+    for cmd in commands:
+        ex(c, *cmd)
+    return ex(c, "EXEC")
+
+
 def _persistence(c) -> dict:
     return _info(c, "persistence")
 
@@ -70,10 +78,8 @@ def test_appendonly_no_kills_the_rewrite_child(make_server, tmp_path):
     try:
         for i in range(100):
             ex(c, "SET", "k%d" % i, "v")
-        ex(c, "MULTI")
-        ex(c, "BGREWRITEAOF")
-        ex(c, "CONFIG", "SET", "appendonly", "no")
-        assert ex(c, "EXEC") == [b"Background append only file rewriting started", b"OK"]
+        assert _exec(c, ["BGREWRITEAOF"], ["CONFIG", "SET", "appendonly", "no"]) == [
+            b"Background append only file rewriting started", b"OK"]
         info = _persistence(c)
         # the child is gone at once; the last rewrite's outcome is not changed by the kill
         assert info["aof_rewrite_in_progress"] == "0"
@@ -96,10 +102,8 @@ def test_appendonly_no_when_already_off_leaves_the_rewrite(make_server, tmp_path
     c = t.client()
     try:
         ex(c, "SET", "k", "v")
-        ex(c, "MULTI")
-        ex(c, "BGREWRITEAOF")
-        ex(c, "CONFIG", "SET", "appendonly", "no")
-        assert ex(c, "EXEC") == [b"Background append only file rewriting started", b"OK"]
+        assert _exec(c, ["BGREWRITEAOF"], ["CONFIG", "SET", "appendonly", "no"]) == [
+            b"Background append only file rewriting started", b"OK"]
         info = _wait_idle(c)
         assert info["aof_last_bgrewrite_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] != "-1"  # it ran to the end
@@ -113,13 +117,9 @@ def test_appendonly_no_drops_a_scheduled_rewrite(make_server, tmp_path):
     c = t.client()
     try:
         ex(c, "SET", "k", "v")
-        ex(c, "MULTI")
-        ex(c, "BGSAVE")
-        ex(c, "BGREWRITEAOF")
-        ex(c, "INFO", "persistence")
-        ex(c, "CONFIG", "SET", "appendonly", "no")
-        ex(c, "INFO", "persistence")
-        saved, sched, before, ok, after = ex(c, "EXEC")
+        saved, sched, before, ok, after = _exec(
+            c, ["BGSAVE"], ["BGREWRITEAOF"], ["INFO", "persistence"],
+            ["CONFIG", "SET", "appendonly", "no"], ["INFO", "persistence"])
         assert (saved, sched, ok) == (b"Background saving started",
                                       b"Background append only file rewriting scheduled", b"OK")
         assert b"aof_rewrite_scheduled:1" in before
@@ -151,11 +151,8 @@ def test_appendonly_yes_during_bgsave_schedules_the_rewrite(make_server, tmp_pat
     c = t.client()
     try:
         ex(c, "SET", "k", "v")
-        ex(c, "MULTI")
-        ex(c, "BGSAVE")
-        ex(c, "CONFIG", "SET", "appendonly", "yes")
-        ex(c, "INFO", "persistence")
-        saved, ok, info = ex(c, "EXEC")
+        saved, ok, info = _exec(c, ["BGSAVE"], ["CONFIG", "SET", "appendonly", "yes"],
+                                ["INFO", "persistence"])
         assert (saved, ok) == (b"Background saving started", b"OK")
         assert b"aof_rewrite_scheduled:1" in info
         _wait_log(logfile, "AOF was enabled but there is already another background operation. "

@@ -437,7 +437,6 @@ class SnapshotState:
         self.load_seconds = 0.0
         self.count = 0
         self.last_window_day = None  # UTC date of the last snapshot-window run
-        self.proc = None
         self.job = None              # the running snapshotter job (commands/persistence.py)
         self.killed = None           # the task of a killed job, until its process is gone
         self.dirty_before = 0

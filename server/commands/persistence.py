@@ -182,13 +182,9 @@ def _kill(srv, job) -> None:
                 proc.send_signal(signal.SIGUSR1)
             except ProcessLookupError:
                 pass
-        try:
-            os.unlink(temp_path(srv.config["dir"], proc.pid))
-        except OSError:
-            pass
+        _remove_temp(srv, proc)
     st.killed = job.task
     st.job = None
-    st.proc = None
     st.in_progress = False
     st.rewriting = False
 
@@ -209,12 +205,16 @@ async def _kill_at_shutdown(srv) -> None:
         await asyncio.wait_for(asyncio.shield(job.task), 5.0)
     except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - exiting anyway
         pass
-    proc = job.proc  # (spawned meanwhile: _run signalled it)
-    if proc is not None:
-        try:
-            os.unlink(temp_path(srv.config["dir"], proc.pid))
-        except OSError:
-            pass
+    if job.proc is not None:  # (spawned meanwhile: _run signalled it)
+        _remove_temp(srv, job.proc)
+
+
+def _remove_temp(srv, proc) -> None:
+    """rdbRemoveTempFile: a killed snapshotter's ``temp-<pid>.rdb``."""
+    try:
+        os.unlink(temp_path(srv.config["dir"], proc.pid))
+    except OSError:
+        pass
 
 
 Server.shutdown_hooks.append(_kill_at_shutdown)
@@ -268,12 +268,9 @@ async def _run(srv, waiter, job) -> None:
         job.proc = proc
         if job.aborted:  # killed while the process was being spawned
             proc.send_signal(signal.SIGUSR1)
-        else:
-            st.proc = proc
         out, _ = await proc.communicate()
         if job.aborted:
             return
-        st.proc = None
         rep = _parse_report(out)
         if proc.returncode != 0 or not rep.get("ok"):
             raise RuntimeError(rep.get("error") or "snapshotter exited with status %s" % proc.returncode)
@@ -305,7 +302,6 @@ async def _run(srv, waiter, job) -> None:
 def _finish(srv, st, waiter, ok: bool, t0: float) -> None:
     """A snapshot ended (not killed): record its outcome, start what was scheduled."""
     st.in_progress = False
-    st.proc = None
     st.job = None
     if st.rewriting:
         st.rewriting = False

@@ -97,7 +97,9 @@ def aux(key: bytes, value: bytes) -> bytes:
 
 
 def _debug_delay(usec: int) -> None:
-    """debug.c debugDelay: sleep ``usec`` microseconds; negative: 1 µs with probability 1/-usec."""
+    """debug.c debugDelay: sleep ``usec`` microseconds; negative: 1 µs with probability 1/-usec.
+    Only the snapshotter process writes with a delay (``snapshot.write_snapshot``), never the
+    server's event loop: as in Redis, where the saving child sleeps."""
     if usec < 0:
         usec = 1 if random.randrange(-usec) == 0 else 0
     if usec:
