@@ -18,18 +18,13 @@ import sys
 import time
 import traceback
 
-from . import dispatch, eviction, memory, resp
+from . import dispatch, eviction, memory, resp, tls_transport
 from .client import Client
 from .config import Config
 from .errors import RedisError
 from .keyspace import Database
 from .limits import ClientPause, client_class, close_asap, output_limit_reached, parse_obuf_limits
 from .registry import load_all
-
-# A closed connection (QUIT, protocol error, CLIENT KILL...) waits this long for the peer's TLS
-# close_notify after its last bytes are sent, then drops: like Redis, which closes the socket
-# without waiting, a client that keeps sending instead of answering must see the close soon.
-TLS_SHUTDOWN_TIMEOUT = 1.0
 
 log = logging.getLogger("perdure")
 
@@ -622,9 +617,8 @@ class Server:
         self.open_log()
         port = cfg["tls-port"]
         hosts = cfg["bind"].split()
-        srv = await loop.create_server(lambda: _make_protocol(self), hosts, port, ssl=ctx,
-                                       reuse_address=True, backlog=511,
-                                       ssl_shutdown_timeout=TLS_SHUTDOWN_TIMEOUT)
+        srv = tls_transport.TLSServer(loop, tls_transport.listen(hosts, port, 511), ctx,
+                                      lambda: _make_protocol(self))
         self.servers.append(srv)
         if port == 0:
             port = srv.sockets[0].getsockname()[1]

@@ -73,17 +73,10 @@ def listen_to_port(addrs: list, port: int, backlog: int) -> list:
 
 def _serve(srv, socks) -> None:
     """createSocketAcceptHandler: accept TLS connections on already listening sockets."""
-    from .app import TLS_SHUTDOWN_TIMEOUT, _make_protocol
+    from .app import _make_protocol
+    from .tls_transport import TLSServer
 
-    loop = srv.loop
-
-    async def start(sock):
-        server = await loop.create_server(lambda: _make_protocol(srv), sock=sock, ssl=srv.ssl_ctx,
-                                          ssl_shutdown_timeout=TLS_SHUTDOWN_TIMEOUT)
-        srv.servers.append(server)
-
-    for s in socks:
-        loop.create_task(start(s))
+    srv.servers.append(TLSServer(srv.loop, socks, srv.ssl_ctx, lambda: _make_protocol(srv)))
 
 
 def _close_listeners(srv) -> None:
