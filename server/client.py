@@ -17,6 +17,11 @@ from . import resp
 _encode = resp.encode
 
 
+
+# Client.close_after for the client that sent SHUTDOWN: it runs nothing more and its connection
+# closes when the server exits (Server.shutdown closes every client last), as Redis's does
+AT_EXIT = "at exit"
+
 class Client:
     __slots__ = (
         "server", "transport", "id", "name", "proto", "db", "user", "authenticated", "out",
@@ -66,7 +71,9 @@ class Client:
         self.obl_soft_since = 0.0
         self.killed_reason = None
         self.protocol = None
-        self.close_after = False  # CLIENT_CLOSE_AFTER_REPLY: read and run nothing more
+        # CLIENT_CLOSE_AFTER_REPLY: read and run nothing more; True: close once the replies are
+        # out, AT_EXIT (the client that sent SHUTDOWN): close with everyone when the server exits
+        self.close_after = False
         self.lane = False         # server.lane while this connection may take the fast lane
 
     # ---- replies ---------------------------------------------------------------------------
@@ -153,6 +160,9 @@ class Client:
 
     def close_after_reply(self) -> None:
         """Write what is pending (including held replies, once durable) and then close."""
+        if self.close_after is AT_EXIT:
+            self.flush()
+            return
         self.close_after = True
         self.flush()
         if self.held:

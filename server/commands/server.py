@@ -18,6 +18,7 @@ import time
 from .. import errors, info, resp
 from ..app import Server
 from ..args import to_int
+from ..client import AT_EXIT
 from ..dispatch import BLOCKED
 from ..errors import RedisError
 from ..registry import ALL_CATEGORIES, COMMANDS, Flag, command, lookup
@@ -698,7 +699,7 @@ def shutdown(c, argv):
     if ev is None:
         raise RedisError(errors.SHUTDOWN_FAILED)
     # The log is flushed and synced by Server.shutdown(); every client (this one included) then
-    # gets its pending replies and a closed connection, as when Redis exits.
+    # gets its pending replies and, last of all, a closed connection, as when Redis exits.
     ev.set()
     for s in srv.servers:
         s.close()  # stop listening now: a client reconnecting after the reply is refused
@@ -706,7 +707,8 @@ def shutdown(c, argv):
         # Redis exits before EXEC replies: the client gets no reply, only a closed connection
         c.close()
         return resp.OK
-    c.close_after_reply()
+    c.close_after = AT_EXIT
+    c.flush()
     return BLOCKED
 
 
