@@ -259,6 +259,29 @@ def test_output_limit_pubsub_soft(config, make_client, slow_reader, r2):
     assert ex(pub, "PUBLISH", "soft", b"x") == 0
 
 
+def test_output_limit_killed_client_keeps_its_omem_until_gone(config, make_client, slow_reader, r2):
+    # unit/obuf-limits "Client output buffer hard limit is enforced": a subscriber that does
+    # not read, small messages one at a time; the last CLIENT LIST that still shows it (it is
+    # listed until the server frees it) shows the output buffer that got it killed
+    config("client-output-buffer-limit", "pubsub 100000 0 0")
+    pub = make_client()
+    sub = slow_reader()
+    sub_id = int(sub.cmd("CLIENT", "ID")[1:-2])
+    sub.cmd("SUBSCRIBE", "foo")
+    omem = 0
+    for _ in range(200000):
+        ex(pub, "PUBLISH", "foo", "bar")
+        line = ex(r2, "CLIENT", "LIST", "ID", sub_id)
+        if not line:
+            break
+        omem = int(line.split(b" omem=")[1].split(b" ")[0])
+        if omem > 200000:
+            break
+    else:
+        raise AssertionError("the subscriber was never disconnected")
+    assert 70000 <= omem < 200000
+
+
 def test_output_limit_setting_merges_classes(config, r2):
     config("client-output-buffer-limit", "pubsub 1000000 0 0")
     config("client-output-buffer-limit", "normal 5000000 0 0")

@@ -339,8 +339,9 @@ class TLSTransport:
         if self._writing:
             self._writing = False
             self._loop.remove_writer(self._fd)
-        self._inflight = None
-        self._wbuf = bytearray()
+        # _inflight and _wbuf stay (never sent) until the transport is dropped: the size of
+        # what a client killed for its output buffer had queued is what CLIENT LIST shows as
+        # its omem until the server forgets it, as Redis shows until it frees the client
         _close_quietly(self._sock)
         self._loop.call_soon(self._protocol.connection_lost, exc)
 
