@@ -170,7 +170,7 @@ class TLSTransport:
         # A socket error (EPOLLERR: the peer reset the connection) runs this callback once and
         # then libuv stops watching the descriptor for good (uv__poll_io), even when this read
         # found data first: a pending error must end the connection here, or nothing would
-        # ever read from it again (tests/test_protocol_fuzz.py). SO_ERROR is set exactly
+        # ever read from it again (tests/test_tls_transport.py). SO_ERROR is set exactly
         # while the socket polls EPOLLERR.
         err = sock.getsockopt(_SOL_SOCKET, _SO_ERROR)
         if err:
