@@ -16,11 +16,10 @@ from . import resp
 
 _encode = resp.encode
 
-
-
 # Client.close_after for the client that sent SHUTDOWN: it runs nothing more and its connection
 # closes when the server exits (Server.shutdown closes every client last), as Redis's does
 AT_EXIT = "at exit"
+
 
 class Client:
     __slots__ = (
