@@ -218,6 +218,10 @@ def test_output_limit_normal_below_hard(config, make_raw, r2):
     assert conn.cmd("GET", "mid") == b"$50000\r\n" + b"y" * 50000 + b"\r\n"
 
 
+def _omem(client_list_line: bytes) -> int:
+    return int(client_list_line.split(b" omem=")[1].split(b" ")[0])
+
+
 def _publish_until_dropped(publisher, channel, payload, limit=200):
     for i in range(limit):
         if ex(publisher, "PUBLISH", channel, payload) == 0:
@@ -245,8 +249,7 @@ def test_output_limit_pubsub_soft(config, make_client, slow_reader, r2):
     # fill its buffer past the soft limit: over it, but not for long enough yet
     for _ in range(200):
         assert ex(pub, "PUBLISH", "soft", b"s" * 500000) == 1
-        info = ex(r2, "CLIENT", "LIST", "ID", sub_id)
-        if int(info.split(b" omem=")[1].split(b" ")[0]) >= 1000000:
+        if _omem(ex(r2, "CLIENT", "LIST", "ID", sub_id)) >= 1000000:
             break
     else:
         raise AssertionError("the subscriber's output buffer never grew")
@@ -274,7 +277,7 @@ def test_output_limit_killed_client_keeps_its_omem_until_gone(config, make_clien
         line = ex(r2, "CLIENT", "LIST", "ID", sub_id)
         if not line:
             break
-        omem = int(line.split(b" omem=")[1].split(b" ")[0])
+        omem = _omem(line)
         if omem > 200000:
             break
     else:

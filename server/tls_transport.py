@@ -88,9 +88,7 @@ class TLSTransport:
         try:
             self._sock.do_handshake()
         except _WantRead:
-            if self._writing:
-                self._writing = False
-                self._loop.remove_writer(self._fd)
+            self._stop_writing()
             if self._sock.getsockopt(_SOL_SOCKET, _SO_ERROR):  # a reset: see _on_readable
                 self._drop()
             return
@@ -100,9 +98,7 @@ class TLSTransport:
         except (OSError, ValueError):  # not TLS, a bad certificate, a reset: just drop it
             self._drop()
             return
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self._fd)
+        self._stop_writing()
         self._handshaking = False
         self._timer.cancel()
         self._timer = None
@@ -126,11 +122,7 @@ class TLSTransport:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._stop_reading()
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self._fd)
-        _close_quietly(self._sock)
+        self._release()
 
     # -- reading ----------------------------------------------------------------------------
     def _start_reading(self) -> None:
@@ -142,6 +134,20 @@ class TLSTransport:
         if self._reading:
             self._reading = False
             self._loop.remove_reader(self._fd)
+
+    def _stop_writing(self) -> None:
+        if self._writing:
+            self._writing = False
+            self._loop.remove_writer(self._fd)
+
+    def _release(self) -> None:
+        """No more callbacks; the socket closed. ``_inflight`` and ``_wbuf`` stay (never sent)
+        until the transport is dropped: what a client killed for its output buffer had queued
+        is its omem in CLIENT LIST until the server forgets it, as in Redis until it frees the
+        client."""
+        self._stop_reading()
+        self._stop_writing()
+        _close_quietly(self._sock)
 
     def _on_readable(self) -> None:
         if self._handshaking:
@@ -248,9 +254,7 @@ class TLSTransport:
                 return
             self._inflight = None
         # all sent
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self._fd)
+        self._stop_writing()
         if self._write_paused and not self._closing:
             self._write_paused = False
             self._protocol.resume_writing()
@@ -335,14 +339,7 @@ class TLSTransport:
         if self._closed:
             return
         self._closed = True
-        self._stop_reading()
-        if self._writing:
-            self._writing = False
-            self._loop.remove_writer(self._fd)
-        # _inflight and _wbuf stay (never sent) until the transport is dropped: the size of
-        # what a client killed for its output buffer had queued is what CLIENT LIST shows as
-        # its omem until the server forgets it, as Redis shows until it frees the client
-        _close_quietly(self._sock)
+        self._release()
         self._loop.call_soon(self._protocol.connection_lost, exc)
 
     # -- introspection ----------------------------------------------------------------------
