@@ -218,6 +218,14 @@ def test_output_limit_normal_below_hard(config, make_raw, r2):
     assert conn.cmd("GET", "mid") == b"$50000\r\n" + b"y" * 50000 + b"\r\n"
 
 
+def _silent_subscriber(slow_reader, channel: str) -> int:
+    """A connection subscribed to ``channel`` that reads nothing more; its client id."""
+    sub = slow_reader()
+    sub_id = int(sub.cmd("CLIENT", "ID")[1:-2])
+    sub.cmd("SUBSCRIBE", channel)
+    return sub_id
+
+
 def _omem(client_list_line: bytes) -> int:
     return int(client_list_line.split(b" omem=")[1].split(b" ")[0])
 
@@ -243,9 +251,7 @@ def test_output_limit_pubsub_hard(config, make_client, slow_reader):
 def test_output_limit_pubsub_soft(config, make_client, slow_reader, r2):
     config("client-output-buffer-limit", "pubsub 0 1000000 1")
     pub = make_client()
-    sub = slow_reader()
-    sub_id = int(sub.cmd("CLIENT", "ID")[1:-2])
-    sub.cmd("SUBSCRIBE", "soft")
+    sub_id = _silent_subscriber(slow_reader, "soft")
     # fill its buffer past the soft limit: over it, but not for long enough yet
     for _ in range(200):
         assert ex(pub, "PUBLISH", "soft", b"s" * 500000) == 1
@@ -268,9 +274,7 @@ def test_output_limit_killed_client_keeps_its_omem_until_gone(config, make_clien
     # listed until the server frees it) shows the output buffer that got it killed
     config("client-output-buffer-limit", "pubsub 100000 0 0")
     pub = make_client()
-    sub = slow_reader()
-    sub_id = int(sub.cmd("CLIENT", "ID")[1:-2])
-    sub.cmd("SUBSCRIBE", "foo")
+    sub_id = _silent_subscriber(slow_reader, "foo")
     omem = 0
     for _ in range(200000):
         ex(pub, "PUBLISH", "foo", "bar")
