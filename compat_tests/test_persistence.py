@@ -9,6 +9,7 @@ log lines.  Each test runs on a private instance logging to a file it can read.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -22,10 +23,17 @@ from .helpers import ex
 pytestmark = pytest.mark.not_on("external", reason="starts private instances and reads their log file")
 
 
-def _server(make_server, tmp_path, appendonly: str):
+@contextlib.contextmanager
+def _instance(make_server, tmp_path, appendonly: str):
+    """A private instance logging to a file: (target, client, log file); the client is closed
+    on the way out."""
     logfile = tmp_path / "server.log"
     t = make_server("--appendonly", appendonly, "--loglevel", "notice", "--logfile", logfile)
-    return t, logfile
+    c = t.client()
+    try:
+        yield t, c, logfile
+    finally:
+        c.close()
 
 
 def _info(c, section: str) -> dict:
@@ -73,9 +81,7 @@ def _wait_log(logfile, text: str, timeout: float = 10.0) -> str:
 
 def test_appendonly_no_kills_the_rewrite_child(make_server, tmp_path):
     # unit/aofrw "Turning off AOF kills the background writing child if any"
-    t, logfile = _server(make_server, tmp_path, "yes")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "yes") as (t, c, logfile):
         for i in range(100):
             ex(c, "SET", "k%d" % i, "v")
         assert _exec(c, ["BGREWRITEAOF"], ["CONFIG", "SET", "appendonly", "no"]) == [
@@ -93,14 +99,10 @@ def test_appendonly_no_kills_the_rewrite_child(make_server, tmp_path):
         assert info["aof_last_bgrewrite_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] != "-1"
         assert ex(c, "DBSIZE") == 100
-    finally:
-        c.close()
 
 
 def test_appendonly_no_when_already_off_leaves_the_rewrite(make_server, tmp_path):
-    t, logfile = _server(make_server, tmp_path, "no")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "no") as (t, c, logfile):
         ex(c, "SET", "k", "v")
         assert _exec(c, ["BGREWRITEAOF"], ["CONFIG", "SET", "appendonly", "no"]) == [
             b"Background append only file rewriting started", b"OK"]
@@ -108,14 +110,10 @@ def test_appendonly_no_when_already_off_leaves_the_rewrite(make_server, tmp_path
         assert info["aof_last_bgrewrite_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] != "-1"  # it ran to the end
         assert "Killing" not in logfile.read_text(errors="replace")
-    finally:
-        c.close()
 
 
 def test_appendonly_no_drops_a_scheduled_rewrite(make_server, tmp_path):
-    t, _ = _server(make_server, tmp_path, "yes")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "yes") as (t, c, _):
         ex(c, "SET", "k", "v")
         saved, sched, before, ok, after = _exec(
             c, ["BGSAVE"], ["BGREWRITEAOF"], ["INFO", "persistence"],
@@ -127,14 +125,10 @@ def test_appendonly_no_drops_a_scheduled_rewrite(make_server, tmp_path):
         info = _wait_idle(c)
         assert info["rdb_last_bgsave_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] == "-1"  # the rewrite never ran
-    finally:
-        c.close()
 
 
 def test_appendonly_yes_starts_a_rewrite(make_server, tmp_path):
-    t, _ = _server(make_server, tmp_path, "no")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "no") as (t, c, _):
         ex(c, "SET", "k", "v")
         assert _persistence(c)["aof_last_rewrite_time_sec"] == "-1"
         assert ex(c, "CONFIG", "SET", "appendonly", "yes") == b"OK"
@@ -142,14 +136,10 @@ def test_appendonly_yes_starts_a_rewrite(make_server, tmp_path):
         assert info["aof_last_bgrewrite_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] != "-1"
         assert ex(c, "GET", "k") == b"v"
-    finally:
-        c.close()
 
 
 def test_appendonly_yes_during_bgsave_schedules_the_rewrite(make_server, tmp_path):
-    t, logfile = _server(make_server, tmp_path, "no")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "no") as (t, c, logfile):
         ex(c, "SET", "k", "v")
         saved, ok, info = _exec(c, ["BGSAVE"], ["CONFIG", "SET", "appendonly", "yes"],
                                 ["INFO", "persistence"])
@@ -161,8 +151,6 @@ def test_appendonly_yes_during_bgsave_schedules_the_rewrite(make_server, tmp_pat
         assert info["rdb_last_bgsave_status"] == "ok"
         assert info["aof_last_bgrewrite_status"] == "ok"
         assert info["aof_last_rewrite_time_sec"] != "-1"
-    finally:
-        c.close()
 
 
 def _gone(pid: int) -> bool:
@@ -182,9 +170,7 @@ def _refused(t) -> bool:
 
 def test_shutdown_kills_the_saving_child_and_removes_its_temp_rdb(make_server, tmp_path):
     # unit/shutdown "Temp rdb will be deleted if we use bg_unlink when shutdown"
-    t, logfile = _server(make_server, tmp_path, "no")
-    c = t.client()
-    try:
+    with _instance(make_server, tmp_path, "no") as (t, c, logfile):
         for i in range(20):
             ex(c, "SET", str(i), str(i))
         data_dir = Path(ex(c, "CONFIG", "GET", "dir")[1].decode())
@@ -202,8 +188,6 @@ def test_shutdown_kills_the_saving_child_and_removes_its_temp_rdb(make_server, t
         # the connection closes as the server exits, after the shutdown's work: the temp file
         # is already gone
         assert not temps[0].exists()
-    finally:
-        c.close()
     assert _refused(t)
     deadline = time.monotonic() + 10
     while not _gone(server_pid):

