@@ -45,6 +45,9 @@ plain ``tox`` runs it exactly once.  It needs no target server of its own (it st
 * On demand: ``PERDURE_FUZZ_EXAMPLES=3000 python -m pytest compat_tests/test_differential.py
   -q -s`` (random seeds; ``PERDURE_FUZZ_STEPS`` sets the steps per example, default 50;
   ``--hypothesis-seed=N`` replays a seed; failing examples are saved in ``.hypothesis/``).
+  ``PERDURE_FUZZ_FAMILIES=streams,lists`` restricts the commands to those families.
+* More families: a ``compat_tests/differential/family_<name>.py`` module is imported by
+  ``commands.py`` and adds its generators (and its type's content read) with ``register``.
 
 A failure prints the mismatching command, both replies, and the transcript of the (shrunk)
 example that led to it, as ``[resp2] SET s1 a -> +OK`` lines that can be pasted into
@@ -68,6 +71,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 from .conftest import _start_oracle, _start_perdure, _stop
 from .differential.commands import (
     ALL_KEYS,
+    CONTENT_READS,
     SMALL_CONFIG,
     C,
     Cmd,
@@ -377,6 +381,8 @@ class DifferentialMachine(RuleBasedStateMachine):
                     b"hash": C(b"HGETALL", k, mode="hashpairs", key=k),
                     b"set": C(b"SMEMBERS", k, mode="set", key=k),
                     b"zset": C(b"ZRANGE", k, 0, -1, b"WITHSCORES")}.get(t)
+            if read is None and t in CONTENT_READS:  # a type of a family_*.py module
+                read = CONTENT_READS[t](k)
             if read is not None:
                 reads.append(read)
         ro = self.s.redis.admin.pipeline([c.args for c in reads])

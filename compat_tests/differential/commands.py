@@ -612,6 +612,22 @@ FAMILIES = {
     "sets": SET_GENS,
     "zsets": ZSET_GENS,
 }
+# extra generators of a family for inside MULTI only (blocking commands, which never block there)
+TX_EXTRA = {"lists": LIST_TX_GENS, "zsets": ZSET_TX_GENS}
+# type name (TYPE's reply) -> function(key) -> the Cmd that reads a key's whole content, for the
+# state check after every step (test_differential.check_keys); the built-in types are there
+CONTENT_READS: dict = {}
+
+
+def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None = None) -> None:
+    """Add a family: ``gens`` as in FAMILIES, ``tx_gens`` as in TX_EXTRA, ``content`` as in
+    CONTENT_READS.  Called by the ``family_*.py`` modules of this package, which are all
+    imported at the end of this module."""
+    FAMILIES[name] = gens
+    if tx_gens:
+        TX_EXTRA[name] = tx_gens
+    if content:
+        CONTENT_READS.update(content)
 
 NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan")
 
@@ -640,11 +656,11 @@ def command(draw, families=None, in_multi=False, deterministic=False, stray_tx=F
     """
     if stray_tx and rare(draw, 15):
         return pick(draw, TX_GENS)(draw)
-    fams = families or tuple(FAMILIES)
+    fams = families or SELECTED or tuple(FAMILIES)
     fam = pick(draw, fams)
     gens = FAMILIES[fam]
     if in_multi:
-        extra = {"lists": LIST_TX_GENS, "zsets": ZSET_TX_GENS}.get(fam, ())
+        extra = TX_EXTRA.get(fam, ())
         gens = gens + extra
     if fam == "keys" and rare(draw, 20):
         gens = RARE_KEY_GENS
@@ -661,3 +677,28 @@ def tx_command(draw):
     if rare(draw, 25):
         return pick(draw, (C(b"MULTI"), C(b"WATCH", b"s1"), C(b"NOSUCHCOMMAND", b"a"), C(b"GET")))
     return draw(command(in_multi=True))
+
+
+# --------------------------------------------------------------------------- more families
+
+def _load_families() -> tuple:
+    """Import every ``family_*.py`` module of this package (each calls :func:`register`), then
+    the families ``PERDURE_FUZZ_FAMILIES`` (comma-separated names) restricts the fuzzer to:
+    empty means all of them."""
+    import importlib
+    import os
+    import pkgutil
+
+    for m in sorted(pkgutil.iter_modules([os.path.dirname(__file__)]),
+                    key=lambda m: m.name):
+        if m.name.startswith("family_"):
+            importlib.import_module(f"{__package__}.{m.name}")
+    want = tuple(f.strip() for f in os.environ.get("PERDURE_FUZZ_FAMILIES", "").split(",") if f.strip())
+    unknown = [f for f in want if f not in FAMILIES]
+    if unknown:
+        raise ValueError(f"PERDURE_FUZZ_FAMILIES: no such family {unknown}; there are {sorted(FAMILIES)}")
+    return want
+
+
+SELECTED = _load_families()
+
