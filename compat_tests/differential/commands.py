@@ -619,11 +619,17 @@ TX_EXTRA = {"lists": LIST_TX_GENS, "zsets": ZSET_TX_GENS}
 CONTENT_READS: dict = {}
 
 
-def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None = None) -> None:
+def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None = None,
+             keys: tuple = ()) -> None:
     """Add a family: ``gens`` as in FAMILIES, ``tx_gens`` as in TX_EXTRA, ``content`` as in
-    CONTENT_READS.  Called by the ``family_*.py`` modules of this package, which are all
-    imported at the end of this module."""
+    CONTENT_READS, ``keys`` its own key names (added to ALL_KEYS/KEYSET, so that commands on
+    them are state-checked, other families' stray draws and WATCH reach them).  Called by the
+    ``family_*.py`` modules of this package, which are all imported at the end of this module."""
+    global ALL_KEYS, KEYSET
     FAMILIES[name] = gens
+    if keys:
+        ALL_KEYS = ALL_KEYS + tuple(k for k in keys if k not in KEYSET)
+        KEYSET = frozenset(ALL_KEYS)
     if tx_gens:
         TX_EXTRA[name] = tx_gens
     if content:
