@@ -29,6 +29,21 @@ What is normalised, and why (nothing else is):
 * ``SCAN``/``SSCAN``/``HSCAN``/``ZSCAN``: each server is iterated to the end with its own
   cursors and the unions compared; while the collection is intset/ziplist-encoded the
   first reply (which is then complete) is compared exactly.
+* stream wall-clock times (mode ``xtimes``): the idle times of ``XPENDING``'s extended form
+  and of ``XINFO CONSUMERS``, and the delivery times and seen-times of ``XINFO STREAM FULL``,
+  may differ by 1500 ms (each server stamps them when it runs the command); every other
+  element of these replies is compared exactly (``split_stream_times``).
+* ``DUMP`` payloads are compared byte for byte, except those of hash-table sets and hashes
+  (RDB types 2 and 4), whose elements come in the table's order: then both payloads must
+  have the same type byte and both must RESTORE on the oracle (Perdure's is checked by
+  Redis's own CRC and parser) to the same members/pairs and encoding;
+* ``OBJECT IDLETIME``: values may differ by 2 s (Redis's LRU clock ticks in the server cron);
+  ``OBJECT FREQ``: by 1 (the LFU counter decays when a minute boundary passes between the
+  two reads).
+
+Steps are single commands, or a ``Seq`` of commands run in order on one connection, each
+reply compared, the state checked after the last (``SELECT n ... SELECT 0``: the state check
+reads DB 0; a CONFIG SET and its restore).  Inside MULTI a ``Seq``'s commands are queued.
 
 Two things are left out, on purpose: a SORT on the oracle is preceded by a command that
 clears its stale ``errno`` (a Redis 6.2 bug, see ``ERRNO_RESET``), and ``OBJECT ENCODING`` of
@@ -72,10 +87,13 @@ from .conftest import _start_oracle, _start_perdure, _stop
 from .differential.commands import (
     ALL_KEYS,
     CONTENT_READS,
+    RESETS,
     SMALL_CONFIG,
+    STATE_READS,
     C,
     Cmd,
     command,
+    steps,
     tx_command,
 )
 from .differential.wire import (
@@ -106,7 +124,57 @@ if _EXAMPLES:
 else:
     SETTINGS = settings(max_examples=100, stateful_step_count=40, derandomize=True, database=None, **_COMMON)
 
-TTL_TOLERANCE = {"ttl": 1, "pttl": 1500}
+TTL_TOLERANCE = {"ttl": 1, "pttl": 1500, "idletime": 2, "freq": 1}  # also the OBJECT clocks
+STREAM_TIME_TOLERANCE = 1500  # ms, the "xtimes" mode
+
+
+def split_stream_times(cmd: Cmd, node):
+    """The reply with its wall-clock integers blanked, and those integers (mode "xtimes").
+    XPENDING key group ... start end count: [id, owner, idle, deliveries] (index 2); XINFO
+    CONSUMERS: each consumer's ``idle``; XINFO STREAM FULL: each group's ``pending`` [id,
+    owner, delivery time, deliveries] (index 2), each consumer's ``seen-time`` and
+    ``pending`` [id, delivery time, deliveries] (index 1).  Key/value replies are flat arrays
+    (RESP2) or maps (RESP3); only XINFO's own keys are looked at, never entry data."""
+    times = []
+
+    def take(n):
+        if n[0] != ":":
+            return n
+        times.append(int(n[1]))
+        return (":", b"<time>")
+
+    def each(n, f):
+        return (n[0], tuple(f(x) for x in n[1])) if n[0] == "*" and n[1] is not None else n
+
+    def at(i):
+        def f(n):
+            if n[0] != "*" or n[1] is None or len(n[1]) <= i:
+                return n
+            return (n[0], n[1][:i] + (take(n[1][i]),) + n[1][i + 1:])
+        return f
+
+    def kv(n, f):
+        if n[0] not in "*%" or n[1] is None:
+            return n
+        v = n[1]
+        return (n[0], tuple(f(v[i - 1][1], x) if i % 2 else x for i, x in enumerate(v)))
+
+    def consumer(k, v):
+        return take(v) if k in (b"idle", b"seen-time") else each(v, at(1)) if k == b"pending" else v
+
+    def group(k, v):
+        return each(v, at(2)) if k == b"pending" else each(v, lambda c: kv(c, consumer)) if k == b"consumers" else v
+
+    sub = cmd.args[1].upper() if len(cmd.args) > 1 else b""
+    if cmd.name == b"XPENDING" and len(cmd.args) > 3:
+        node = each(node, at(2))
+    elif cmd.name == b"XINFO" and sub == b"CONSUMERS":
+        node = each(node, lambda c: kv(c, consumer))
+    elif cmd.name == b"XINFO" and sub == b"STREAM":
+        node = kv(node, lambda k, v: each(v, lambda g: kv(g, group)) if k == b"groups" else v)
+    return node, times
+
+
 # Redis 6.2's SORT parses sds elements with strtod and then tests ``errno == ERANGE`` without
 # clearing errno first, so a previous command that left ERANGE behind (an overflowing SCAN
 # cursor, ZADD 1e400, ...) makes the next numeric SORT of a set or sorted set fail with "One
@@ -120,6 +188,74 @@ UNORDERED_ENCODINGS = (b"hashtable",)
 COMPACT_ENCODINGS = (b"ziplist", b"intset", b"listpack")
 
 
+# --------------------------------------------------------------------------- ACL replies
+
+
+def _acl_rules(text: bytes) -> bytes:
+    """An ACL rule string with its single-command rules (``+get``, ``-set``, ``+config|get``)
+    sorted: Redis emits them walking its command dict, whose order is seeded at random when
+    it starts (the ``+@``/``-@`` category rules before them are in a defined order)."""
+    words = text.split(b" ")
+    single = [w[:1] in (b"+", b"-") and w[1:2] != b"@" for w in words]
+    return b" ".join([w for w, s in zip(words, single) if not s] + sorted(w for w, s in zip(words, single) if s))
+
+
+def _acl_normalise(node):
+    """ACL LIST (every line) and ACL GETUSER (its "commands" value): see _acl_rules."""
+    kind, v = node
+    if kind not in "*%" or v is None:
+        return node
+    if all(x[0] == "$" and x[1] is not None for x in v):  # ACL LIST
+        return (kind, tuple(("$", _acl_rules(x[1])) for x in v))
+    out = list(v)
+    for i in range(0, len(out) - 1, 2):
+        if out[i] == ("$", b"commands") and out[i + 1][0] == "$":
+            out[i + 1] = ("$", _acl_rules(out[i + 1][1]))
+    return (kind, tuple(out))
+
+
+ACL_LOG_FIELDS = (b"count", b"reason", b"context", b"object", b"username")
+
+
+def _acl_log(node):
+    """ACL LOG: each entry reduced to its deterministic fields (no age-seconds, client-info)."""
+    kind, v = node
+    if kind != "*" or v is None:
+        return node
+    entries = []
+    for entry in v:
+        if entry[0] not in "*%" or entry[1] is None:
+            entries.append(entry)
+            continue
+        e = entry[1]
+        kept = [x for i in range(0, len(e) - 1, 2) if e[i][1] in ACL_LOG_FIELDS for x in e[i:i + 2]]
+        entries.append((entry[0], tuple(kept)))
+    return (kind, tuple(entries))
+
+
+def _genpass(node):
+    """ACL GENPASS: random hex; only its length and alphabet are compared."""
+    kind, v = node
+    if kind == "$" and v is not None:
+        return (kind, len(v), set(v) <= set(b"0123456789abcdef"))
+    return node
+
+
+ACL_MODES = {"acl": _acl_normalise, "acllog": _acl_log, "genpass": _genpass}
+
+
+def _run_or_closed(conn, args):
+    """``conn.run(args)``, or ``("closed", None)`` if the server closed the connection."""
+    try:
+        return conn.run(args)
+    except OSError:
+        return ("closed", None)
+    except AssertionError:
+        if conn.raw.closed_by_peer:
+            return ("closed", None)
+        raise
+
+
 # --------------------------------------------------------------------------- the two servers
 
 
@@ -128,14 +264,18 @@ class Side:
 
     def __init__(self, name: str, target):
         self.name = name
+        self.target = target
         self.conns = {2: Conn(target, 2, name), 3: Conn(target, 3, name)}
         self.admin = Conn(target, 2, name)
 
     def reset(self):
-        for conn in self.conns.values():
-            conn.pipeline([(b"DISCARD",), (b"UNWATCH",)])
+        for conn in self.conns.values():  # SELECT 0: a failed Seq step may have left another db
+            conn.pipeline([(b"DISCARD",), (b"UNWATCH",), (b"SELECT", b"0")])
         reply = self.admin.run((b"FLUSHALL",))
         assert reply == ("+", b"OK"), f"FLUSHALL on {self.name}: {show(reply)}"
+        for args in RESETS:
+            reply = self.admin.run(args)
+            assert reply[0] != "-", f"{show_args(args)} on {self.name}: {show(reply)}"
 
     def close(self):
         for conn in (*self.conns.values(), self.admin):
@@ -256,6 +396,8 @@ class DifferentialMachine(RuleBasedStateMachine):
             if in_multi or self.oracle_admin(b"TYPE", cmd.key) == ("+", b"set"):
                 return sort_elements(node)
             return node
+        if mode in ACL_MODES:
+            return ACL_MODES[mode](node)
         return node
 
     def same(self, cmd: Cmd, o, p, in_multi: bool = False) -> bool:
@@ -264,7 +406,28 @@ class DifferentialMachine(RuleBasedStateMachine):
             if a < 0 or b < 0:
                 return a == b
             return abs(a - b) <= TTL_TOLERANCE[cmd.mode]
+        if cmd.mode == "xtimes":
+            (o, to), (p, tp) = split_stream_times(cmd, o), split_stream_times(cmd, p)
+            return o == p and all(abs(a - b) <= STREAM_TIME_TOLERANCE for a, b in zip(to, tp))
+        if cmd.mode == "dump" and o[0] == p[0] == "$" and o[1] and p[1] and o != p:
+            return self.same_dump(o[1], p[1])
         return self.normalise(cmd, o, in_multi) == self.normalise(cmd, p, in_multi)
+
+    def same_dump(self, a: bytes, b: bytes) -> bool:
+        """Two DUMP payloads of a hash-table set (RDB type 2) or hash (4), elements in the
+        table's order: the same once both are RESTOREd on the oracle (scratch keys, deleted)."""
+        if a[0] != b[0] or a[0] not in (2, 4):
+            return False
+        read = (b"SMEMBERS",) if a[0] == 2 else (b"HGETALL",)
+        keys = (b"__dump_check_a__", b"__dump_check_b__")
+        probes = []
+        for k, payload in zip(keys, (a, b)):
+            probes += [(b"RESTORE", k, b"0", payload, b"REPLACE"), (*read, k), (b"OBJECT", b"ENCODING", k)]
+        probes.append((b"DEL", *keys))
+        replies = self.s.redis.admin.pipeline(probes)
+        ra, rb = replies[0:3], replies[3:6]
+        sort = sort_elements if a[0] == 2 else sort_pairs
+        return ra[0] == rb[0] == ("+", b"OK") and sort(ra[1]) == sort(rb[1]) and ra[2] == rb[2]
 
     def compare(self, proto, cmd: Cmd, o, p):
         if o[0] == "-" or p[0] == "-" or cmd.mode not in ("random", "spop", "randomkey", "scan"):
@@ -305,8 +468,8 @@ class DifferentialMachine(RuleBasedStateMachine):
     def compare_randomkey(self, proto, cmd, o, p):
         if shape(o) != shape(p):
             self.fail(f"[resp{proto}] RANDOMKEY  (compare: shape)", o, p)
-        if p[1] is not None and p[0] == "$":
-            exists = self.s.perdure.admin.run((b"EXISTS", p[1]))
+        if p[1] is not None and p[0] == "$":  # in the connection's db (a Seq may have SELECTed)
+            exists = self.s.perdure.conns[proto].run((b"EXISTS", p[1]))
             if exists != (":", b"1"):
                 self.fail(f"[resp{proto}] RANDOMKEY  (compare: key exists)", o, p, f"EXISTS -> {show(exists)}")
 
@@ -396,9 +559,57 @@ class DifferentialMachine(RuleBasedStateMachine):
     @rule(proto=st.sampled_from((2, 3)), cmds=st.lists(command(stray_tx=True), min_size=1, max_size=4))
     def run_commands(self, proto, cmds):
         for cmd in cmds:
-            o, p = self.both(proto, cmd.args)
-            self.compare(proto, cmd, o, p)
+            self.run_step(proto, cmd)
             self.check_keys(cmd.touched())
+
+    def run_step(self, proto, cmd: Cmd):
+        """One command, or each command of a ``Seq``: sent to both, replies compared."""
+        if cmd.mode == "session":
+            return self.session(proto, cmd)
+        for one in steps(cmd):
+            o, p = self.both(proto, one.args)
+            self.compare(proto, one, o, p)
+        self.check_state(steps(cmd))
+
+    def check_state(self, cmds):
+        """STATE_READS: a family's state outside the keys (ACL LIST after an ACL command...)."""
+        reads = tuple(dict.fromkeys(r for c in cmds for r in STATE_READS.get(c.name, ())))
+        ro = self.s.redis.admin.pipeline([c.args for c in reads])
+        rp = self.s.perdure.admin.pipeline([c.args for c in reads])
+        for cmd, o, p in zip(reads, ro, rp):
+            if not self.same(cmd, o, p):
+                self.fail(f"state check {show_args(cmd.args)} after the last step", o, p)
+
+    def session(self, proto, cmd):
+        """``session`` (the acl family): a new connection to each server, ``cmd.args`` (AUTH)
+        sent on it, then the steps ``cmd.key``, each ``("side", Cmd)`` on that connection or
+        ``("main", Cmd)`` on the usual one, compared and state-checked as any command.  A side
+        connection the server closed (ACL DELUSER of its user) must be closed on both."""
+        side = {name: Conn(s.target, proto, name) for name, s in (("redis", self.s.redis),
+                                                                   ("perdure", self.s.perdure))}
+        try:
+            for where, step in (("side", C(*cmd.args)),) + cmd.key:
+                if where == "main":
+                    self.run_step(proto, step)
+                    self.check_keys(step.touched())
+                    continue
+                if side is None:
+                    continue
+                if step.name in SORT_NAMES:
+                    self.s.redis.admin.run(ERRNO_RESET)
+                o, p = (_run_or_closed(side[name], step.args) for name in ("redis", "perdure"))
+                self.transcript.append(f"[resp{proto} side] {show_args(step.args)} -> {show(o, 200)}")
+                if o[0] == "closed" or p[0] == "closed":
+                    if o != p:
+                        self.fail(f"[resp{proto} side] {show_args(step.args)}", o, p)
+                    side = None
+                    continue
+                self.compare(proto, step, o, p)
+                self.check_keys(step.touched())
+                self.check_state((step,))
+        finally:
+            for conn in (side or {}).values():
+                conn.close()
 
     def _transaction(self, proto, cmds, end):
         touched = {}
@@ -406,7 +617,8 @@ class DifferentialMachine(RuleBasedStateMachine):
         if o != p:
             self.fail(f"[resp{proto}] MULTI", o, p)
         queued = []
-        with_resets = [c for x in cmds for c in ((C(*ERRNO_RESET), x) if x.name in SORT_NAMES else (x,))]
+        with_resets = [c for x in cmds for one in steps(x)
+                       for c in ((C(*ERRNO_RESET), one) if one.name in SORT_NAMES else (one,))]
         for cmd in with_resets:
             o, p = self.both(proto, cmd.args, queued=True)
             if o != p:
@@ -429,6 +641,7 @@ class DifferentialMachine(RuleBasedStateMachine):
           end=st.sampled_from(((b"EXEC",), (b"EXEC",), (b"EXEC",), (b"DISCARD",))))
     def transaction(self, proto, cmds, end):
         self.check_keys(self._transaction(proto, cmds, end))
+        self.check_state([one for c in cmds for one in steps(c)])
 
     @rule(proto=st.sampled_from((2, 3)), watched=st.lists(st.sampled_from(ALL_KEYS), min_size=1, max_size=2),
           meddle=st.one_of(st.none(), command(deterministic=True)), meddle_proto=st.sampled_from((2, 3)),
@@ -439,8 +652,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             self.fail(f"[resp{proto}] WATCH {show_args(watched)}", o, p)
         touched = list(watched)
         if meddle is not None:
-            o, p = self.both(meddle_proto, meddle.args)
-            self.compare(meddle_proto, meddle, o, p)
+            self.run_step(meddle_proto, meddle)
             touched += meddle.touched()
         touched += self._transaction(proto, cmds, (b"EXEC",))
         self.check_keys(tuple(dict.fromkeys(touched)))

@@ -93,7 +93,9 @@ class Cmd:
     ``nosort`` (SORT BY nosort: unordered when ``key`` holds a set); ``ttl`` / ``pttl``
     (integers compared with a tolerance); ``random`` (SRANDMEMBER-like: shape and
     membership); ``spop`` (shape, then Perdure is resynchronised); ``randomkey``; ``scan``
-    (full iteration, the union compared).
+    (full iteration, the union compared); ``dump`` (DUMP payloads: exact, except hash-table
+    sets and hashes, see ``test_differential.py``); ``idletime`` / ``freq`` (OBJECT IDLETIME /
+    FREQ: integers compared with a tolerance).
     """
 
     __slots__ = ("args", "mode", "key")
@@ -121,6 +123,37 @@ class Cmd:
         if self.name in (b"SWAPDB", b"FLUSHDB", b"FLUSHALL"):
             return ALL_KEYS
         return tuple(dict.fromkeys(a for a in self.args[1:] if a in KEYSET))
+
+
+class Seq(Cmd):
+    """Several commands that make one step, run in order on the same connection, each reply
+    compared as a command of its own, the state checked once after the last one (inside
+    MULTI: each one queued).  For what one command cannot do alone: ``SELECT n ... SELECT 0``
+    (a step leaves its connection in DB 0, which the state check reads), a CONFIG SET and its
+    restore.  ``args``/``mode`` are the first command's (for display); use :func:`steps`."""
+
+    __slots__ = ("cmds",)
+
+    def __init__(self, *cmds: Cmd):
+        super().__init__(cmds[0].args, cmds[0].mode, cmds[0].key)
+        self.cmds = cmds
+
+    def __eq__(self, other):
+        return isinstance(other, Seq) and self.cmds == other.cmds
+
+    def __hash__(self):
+        return hash(self.cmds)
+
+    def __repr__(self):
+        return "<" + " ; ".join(repr(c)[1:-1] for c in self.cmds) + ">"
+
+    def touched(self):
+        return tuple(dict.fromkeys(k for c in self.cmds for k in c.touched()))
+
+
+def steps(cmd: Cmd) -> tuple:
+    """The commands of one step: a :class:`Seq`'s, or the command itself."""
+    return cmd.cmds if isinstance(cmd, Seq) else (cmd,)
 
 
 def C(*args, mode="exact", key=None) -> Cmd:
@@ -671,10 +704,22 @@ def command(draw, families=None, in_multi=False, deterministic=False, stray_tx=F
     if fam == "keys" and rare(draw, 20):
         gens = RARE_KEY_GENS
     cmd = pick(draw, gens)(draw)
-    if (in_multi or deterministic) and cmd.mode in NONDETERMINISTIC_MODES:
-        # Inside MULTI, replies are compared element-wise only: swap to a deterministic read.
-        cmd = C(b"EXISTS", *(cmd.touched() or (b"x",)))
+    if isinstance(cmd, Seq):  # its generator breaks the arity of the commands it chooses
+        if in_multi or deterministic:
+            cmd = Seq(*(_deterministic(c) for c in cmd.cmds))
+        return cmd
+    if in_multi or deterministic:
+        cmd = _deterministic(cmd)
     return _mutate_arity(draw, cmd, 120 if in_multi else 40)
+
+
+def _deterministic(cmd: Cmd) -> Cmd:
+    """Inside MULTI, replies are compared element-wise only: a command whose reply is random
+    is swapped for a deterministic read of its keys."""
+    if cmd.mode in NONDETERMINISTIC_MODES:
+        return C(b"EXISTS", *(cmd.touched() or (b"x",)))
+    return cmd
+
 
 
 @st.composite
