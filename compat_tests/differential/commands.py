@@ -37,6 +37,8 @@ SMALL_CONFIG = (
     ("hash-max-ziplist-entries", "4"),
     ("zset-max-ziplist-entries", "4"),
     ("set-max-intset-entries", "4"),
+    ("stream-node-max-entries", "4"),  # streams: new listpack nodes, approximate trims
+    ("stream-node-max-bytes", "300"),
 )
 
 # --------------------------------------------------------------------------- value pools
@@ -120,6 +122,8 @@ class Cmd:
         return self.args[0].upper() if self.args else b""
 
     def touched(self):
+        if self.mode == "session":  # the acl family's AUTH + steps on a side connection
+            return tuple(dict.fromkeys(k for _, step in self.key for k in step.touched()))
         if self.name in (b"SWAPDB", b"FLUSHDB", b"FLUSHALL"):
             return ALL_KEYS
         return tuple(dict.fromkeys(a for a in self.args[1:] if a in KEYSET))
@@ -652,14 +656,25 @@ TX_EXTRA = {"lists": LIST_TX_GENS, "zsets": ZSET_TX_GENS}
 CONTENT_READS: dict = {}
 
 
+# command name -> Cmds compared on both servers after every step that ran that command: a
+# family's state that lives outside the keys (the acl family: ACL LIST after every ACL ...)
+STATE_READS: dict = {}
+# commands run on both servers before every example: a family's state that FLUSHALL keeps
+RESETS: list = []
+
+
 def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None = None,
-             keys: tuple = ()) -> None:
+             keys: tuple = (), state: dict | None = None, reset: tuple = ()) -> None:
     """Add a family: ``gens`` as in FAMILIES, ``tx_gens`` as in TX_EXTRA, ``content`` as in
     CONTENT_READS, ``keys`` its own key names (added to ALL_KEYS/KEYSET, so that commands on
-    them are state-checked, other families' stray draws and WATCH reach them).  Called by the
-    ``family_*.py`` modules of this package, which are all imported at the end of this module."""
+    them are state-checked, other families' stray draws and WATCH reach them), ``state`` as in
+    STATE_READS, ``reset`` as in RESETS.  Called by the ``family_*.py`` modules of this
+    package, which are all imported at the end of this module."""
     global ALL_KEYS, KEYSET
     FAMILIES[name] = gens
+    for cmd_name, reads in (state or {}).items():
+        STATE_READS[cmd_name] = STATE_READS.get(cmd_name, ()) + tuple(reads)
+    RESETS.extend(reset)
     if keys:
         ALL_KEYS = ALL_KEYS + tuple(k for k in keys if k not in KEYSET)
         KEYSET = frozenset(ALL_KEYS)
@@ -668,7 +683,9 @@ def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None =
     if content:
         CONTENT_READS.update(content)
 
-NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan")
+# replies compared by more than element-wise equality (and ``session``: several commands on a
+# side connection): never queued inside MULTI nor used as WATCH meddling
+NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan", "session")
 
 
 # --------------------------------------------------------------------------- strategies
@@ -719,7 +736,6 @@ def _deterministic(cmd: Cmd) -> Cmd:
     if cmd.mode in NONDETERMINISTIC_MODES:
         return C(b"EXISTS", *(cmd.touched() or (b"x",)))
     return cmd
-
 
 
 @st.composite
