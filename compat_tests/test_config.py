@@ -78,6 +78,18 @@ def test_get_glob_star(r2):
                                      b"maxmemory-samples": b"5", b"maxmemory-eviction-tenacity": b"10"}
 
 
+def test_get_lists_in_redis_table_order(r2):
+    """configGetCommand walks Redis's config table (enums before ints before memory values,
+    each alias after its name), not the names' alphabetical or any other order."""
+    assert ex(r2, "CONFIG", "GET", "maxmemory*")[::2] == [
+        b"maxmemory-policy", b"maxmemory-samples", b"maxmemory-eviction-tenacity", b"maxmemory"]
+    assert ex(r2, "CONFIG", "GET", "*ziplist*")[::2] == [
+        b"list-max-ziplist-size", b"hash-max-ziplist-entries", b"zset-max-ziplist-entries",
+        b"hash-max-ziplist-value", b"zset-max-ziplist-value"]
+    assert ex(r2, "CONFIG", "GET", "slowlog*")[::2] == [b"slowlog-max-len", b"slowlog-log-slower-than"]
+    assert ex(r2, "CONFIG", "GET", "*notify*")[::2] == [b"notify-keyspace-events"]
+
+
 def test_get_glob_question_mark(r2):
     assert get(r2, "h?") == {b"hz": b"10"}
 

@@ -256,6 +256,50 @@ for _o in OPTIONS:
     if _o.alias:
         OPTIONS_BY_NAME[_o.alias] = _o
 
+# The order CONFIG GET lists parameters in Redis 6.2 (configGetCommand): its standard config
+# table (each name followed by its alias), the TLS ones at its end (USE_OPENSSL builds), then
+# the hand-written ones.  Perdure's own parameters come after, in table order.
+_GET_ORDER = {name: i for i, name in enumerate("""
+    rdbchecksum daemonize io-threads-do-reads lua-replicate-commands always-show-logo
+    protected-mode rdbcompression rdb-del-sync-files activerehashing stop-writes-on-bgsave-error
+    set-proc-title dynamic-hz lazyfree-lazy-eviction lazyfree-lazy-expire
+    lazyfree-lazy-server-del lazyfree-lazy-user-del lazyfree-lazy-user-flush
+    repl-disable-tcp-nodelay repl-diskless-sync gopher-enabled aof-rewrite-incremental-fsync
+    no-appendfsync-on-rewrite cluster-require-full-coverage rdb-save-incremental-fsync
+    aof-load-truncated aof-use-rdb-preamble cluster-replica-no-failover
+    cluster-slave-no-failover replica-lazy-flush slave-lazy-flush replica-serve-stale-data
+    slave-serve-stale-data replica-read-only slave-read-only replica-ignore-maxmemory
+    slave-ignore-maxmemory jemalloc-bg-thread activedefrag syslog-enabled cluster-enabled
+    appendonly cluster-allow-reads-when-down crash-log-enabled crash-memcheck-enabled
+    use-exit-on-panic disable-thp cluster-allow-replica-migration replica-announced aclfile
+    unixsocket pidfile replica-announce-ip slave-announce-ip masteruser cluster-announce-ip
+    syslog-ident dbfilename appendfilename server_cpulist bio_cpulist aof_rewrite_cpulist
+    bgsave_cpulist ignore-warnings proc-title-template masterauth requirepass supervised
+    syslog-facility repl-diskless-load loglevel maxmemory-policy appendfsync oom-score-adj
+    acl-pubsub-default sanitize-dump-payload databases port io-threads
+    auto-aof-rewrite-percentage cluster-replica-validity-factor cluster-slave-validity-factor
+    list-max-ziplist-size tcp-keepalive cluster-migration-barrier active-defrag-cycle-min
+    active-defrag-cycle-max active-defrag-threshold-lower active-defrag-threshold-upper
+    lfu-log-factor lfu-decay-time replica-priority slave-priority repl-diskless-sync-delay
+    maxmemory-samples maxmemory-eviction-tenacity timeout replica-announce-port
+    slave-announce-port tcp-backlog cluster-announce-bus-port cluster-announce-port
+    cluster-announce-tls-port repl-timeout repl-ping-replica-period repl-ping-slave-period
+    list-compress-depth rdb-key-save-delay key-load-delay active-expire-effort hz
+    min-replicas-to-write min-slaves-to-write min-replicas-max-lag min-slaves-max-lag maxclients
+    active-defrag-max-scan-fields slowlog-max-len acllog-max-len lua-time-limit
+    cluster-node-timeout slowlog-log-slower-than latency-monitor-threshold proto-max-bulk-len
+    stream-node-max-entries repl-backlog-size maxmemory hash-max-ziplist-entries
+    set-max-intset-entries zset-max-ziplist-entries active-defrag-ignore-bytes
+    hash-max-ziplist-value stream-node-max-bytes zset-max-ziplist-value hll-sparse-max-bytes
+    tracking-table-max-keys client-query-buffer-limit repl-backlog-ttl auto-aof-rewrite-min-size
+    tls-port tls-session-cache-size tls-session-cache-timeout tls-cluster tls-replication
+    tls-auth-clients tls-prefer-server-ciphers tls-session-caching tls-cert-file tls-key-file
+    tls-key-file-pass tls-client-cert-file tls-client-key-file tls-client-key-file-pass
+    tls-dh-params-file tls-ca-cert-file tls-ca-cert-dir tls-protocols tls-ciphers
+    tls-ciphersuites logfile watchdog-period dir save client-output-buffer-limit unixsocketperm
+    slaveof replicaof notify-keyspace-events bind oom-score-adj-values
+""".split())}
+
 NOTIFY_FLAGS = "KEg$lshzxetmdA"  # Redis 6.2: no "n" (new key events came in 7.0)
 
 
@@ -386,6 +430,8 @@ class Config:
             if glob_match(pattern.lower(), name.encode(), nocase=True) and name not in seen:
                 seen.add(name)
                 out.append((name.encode(), self.render(opt.name).encode()))
+        last = len(_GET_ORDER)
+        out.sort(key=lambda kv: _GET_ORDER.get(kv[0].decode(), last))  # stable: ours keep table order
         return out
 
     # ---- files and flags -------------------------------------------------------------------
