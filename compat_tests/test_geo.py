@@ -636,6 +636,18 @@ def test_georadius_huge_radius(r2):
     assert ex(r2, 'GEORADIUS', 'w', '0', '0', '20000', 'km', 'COUNT', '3', 'ANY') == [b'Palermo', b'Catania', b'Rome']
 
 
+def test_infinite_radius_and_box(r2):
+    """An infinite (or overflowing) radius, width or height is accepted: the bounding box
+    then holds NaN (cos(inf)), no neighbour cell is excluded and the search still runs."""
+    assert ex(r2, 'GEOADD', 'g', '-0.3', '-0.3', 'a') == 1
+    assert ex(r2, 'GEOSEARCH', 'g', 'FROMLONLAT', '-0.3', '-0.3', 'BYBOX', '0', 'inf', 'm', 'WITHDIST') == []
+    assert ex(r2, 'GEOSEARCH', 'g', 'FROMLONLAT', '-0.3', '-0.3', 'BYBOX', '1', 'inf', 'm', 'WITHDIST') == [[b'a', b'0.2784']]
+    assert ex(r2, 'GEOSEARCH', 'g', 'FROMLONLAT', '-0.3', '-0.3', 'BYBOX', 'inf', '1', 'm', 'WITHDIST') == [[b'a', b'0.2784']]
+    assert ex(r2, 'GEOSEARCH', 'g', 'FROMLONLAT', '-0.3', '-0.3', 'BYRADIUS', 'inf', 'm', 'WITHDIST') == [[b'a', b'0.2784']]
+    assert ex(r2, 'GEORADIUS', 'g', '-0.3', '-0.3', '1e308', 'km', 'WITHDIST') == [[b'a', b'0.0003']]
+    assert ex(r2, 'GEOSEARCHSTORE', 'g2', 'g', 'FROMLONLAT', '-0.3', '-0.3', 'BYBOX', '0', 'inf', 'm') == 0
+
+
 def test_geosearch_frommember_byradius(r2):
     assert ex(r2, *SICILY) == 2
     assert ex(r2, 'GEOSEARCH', 'Sicily', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '200', 'km', 'ASC', 'WITHDIST', 'WITHCOORD', 'WITHHASH') == (

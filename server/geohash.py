@@ -244,6 +244,12 @@ class Shape:
         self.conversion = 0.0
 
 
+def _cos(x: float) -> float:
+    """C's cos(): NaN for an infinite argument (an infinite radius, width or height makes the
+    latitude delta infinite) where Python's raises ValueError."""
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
 def bounding_box(shape: Shape):
     """geohashBoundingBox: (min_lon, min_lat, max_lon, max_lat)."""
     longitude = shape.lon
@@ -254,8 +260,8 @@ def bounding_box(shape: Shape):
     else:
         height = width = shape.conversion * shape.radius
     lat_delta = rad_deg(height / EARTH_RADIUS_IN_METERS)
-    long_delta_top = rad_deg(width / EARTH_RADIUS_IN_METERS / math.cos(deg_rad(latitude + lat_delta)))
-    long_delta_bottom = rad_deg(width / EARTH_RADIUS_IN_METERS / math.cos(deg_rad(latitude - lat_delta)))
+    long_delta_top = rad_deg(width / EARTH_RADIUS_IN_METERS / _cos(deg_rad(latitude + lat_delta)))
+    long_delta_bottom = rad_deg(width / EARTH_RADIUS_IN_METERS / _cos(deg_rad(latitude - lat_delta)))
     southern = latitude < 0
     min_lon = longitude - long_delta_bottom if southern else longitude - long_delta_top
     max_lon = longitude + long_delta_bottom if southern else longitude + long_delta_top
@@ -318,8 +324,11 @@ def distance(lon1d: float, lat1d: float, lon2d: float, lat2d: float) -> float:
     lon2r = lon2d * D_R
     u = math.sin((lat2r - lat1r) / 2)
     v = math.sin((lon2r - lon1r) / 2)
-    return 2.0 * EARTH_RADIUS_IN_METERS * math.asin(
-        math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v))
+    a = math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v)
+    try:
+        return 2.0 * EARTH_RADIUS_IN_METERS * math.asin(a)
+    except ValueError:  # a rounded past 1 (near-antipodal points): C's asin gives NaN
+        return math.nan
 
 
 def within(shape: Shape, x: float, y: float):
