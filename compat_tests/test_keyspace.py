@@ -17,6 +17,7 @@ OUT_OF_RANGE = "ERR DB index is out of range"
 SAME_OBJECT = "ERR source and destination objects are the same"
 NO_SUCH_KEY = "ERR no such key"
 SYNTAX = "ERR syntax error"
+INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
 
 
 def mset(client, *keys, value="v"):
@@ -408,6 +409,18 @@ def test_dbsize_per_database(r2):
     ex(r2, "SELECT", 0)
     ex(r2, "DEL", "a")
     assert ex(r2, "DBSIZE") == 2
+
+
+def test_select_errors(r2):
+    """getIntFromObjectOrReply first: beyond 32 bits is out of an int's range, not of the dbs'."""
+    assert err(r2, "SELECT", 16) == OUT_OF_RANGE
+    assert err(r2, "SELECT", -1) == OUT_OF_RANGE
+    assert err(r2, "SELECT", "abc") == NOT_INT
+    assert err(r2, "SELECT", "") == NOT_INT
+    assert err(r2, "SELECT", 2147483648) == INT_RANGE
+    assert err(r2, "SELECT", -2147483649) == INT_RANGE
+    assert err(r2, "SELECT", 2**63) == NOT_INT
+    assert ex(r2, "SELECT", 0) == b"OK"
 
 
 def test_dbsize_wrong_arity(r2):

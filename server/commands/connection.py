@@ -17,6 +17,7 @@ from ..errors import RedisError
 from ..registry import command
 from . import clientcmd  # noqa: F401  (registers CLIENT)
 from .clientcmd import set_name_or_error
+from .keys import parse_c_int
 
 HELLO_NOAUTH = ("NOAUTH HELLO must be called with the client already authenticated, otherwise "
                 "the HELLO AUTH <user> <pass> option can be used to authenticate the client and "
@@ -49,9 +50,7 @@ def echo(c, argv):
 @command("select", 2, "loading stale fast no-data", "@keyspace @fast")
 def select(c, argv):
     "SELECT index"
-    idx = to_int(argv[1])
-    if idx is None:
-        raise RedisError(errors.NOT_INTEGER)
+    idx = parse_c_int(argv[1])  # getIntFromObjectOrReply: beyond 32 bits is "out of range"
     if c.server.cluster is not None and idx != 0 and not c.server.replaying:
         raise RedisError(errors.SELECT_CLUSTER)
     if idx < 0 or idx >= len(c.server.dbs):
