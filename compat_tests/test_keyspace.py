@@ -267,6 +267,25 @@ def test_copy_replace_given_twice(r2):
     assert ex(r2, "COPY", "a", "b", "REPLACE", "REPLACE") == 1
 
 
+def test_copy_of_shared_integer_is_its_own_object(r2):
+    """dupStringObject makes a new int object: the copy of a shared integer has refcount 1."""
+    ex(r2, "SET", "a", "12")
+    ex(r2, "SET", "one", "5")
+    assert ex(r2, "COPY", "a", "b") == 1
+    assert ex(r2, "COPY", "one", "c", "DB", 1) == 1
+    assert ex(r2, "OBJECT", "REFCOUNT", "a") == 2147483647
+    assert ex(r2, "OBJECT", "REFCOUNT", "b") == 1
+    assert ex(r2, "OBJECT", "ENCODING", "b") == b"int"
+    assert ex(r2, "MOVE", "b", 2) == 1  # the same object moves
+    ex(r2, "SELECT", 2)
+    assert ex(r2, "OBJECT", "REFCOUNT", "b") == 1
+    ex(r2, "SELECT", 1)
+    assert ex(r2, "OBJECT", "REFCOUNT", "c") == 1
+    assert ex(r2, "INCR", "c") == 6  # a new shared integer again
+    assert ex(r2, "OBJECT", "REFCOUNT", "c") == 2147483647
+    ex(r2, "SELECT", 0)
+
+
 # --------------------------------------------------------------------------- KEYS
 
 GLOB_KEYS = ["hello", "hallo", "hxllo", "hllo", "heeeello", "a*b", "a?b", "axb", "abc", "bcd", "cde", "[x]", "x\\y"]

@@ -141,8 +141,12 @@ def string_encoding(v: bytes) -> bytes:
 
 
 def _string_refcount(v: bytes, config) -> int:
-    """Shared integers (0..9999) report INT_MAX, as Redis's shared.integers objects do."""
+    """Shared integers (0..9999) report INT_MAX, as Redis's shared.integers objects do; a
+    private copy of one (COPY, see :func:`_copy_string`) is marked, and reports 1."""
     if string_encoding(v) == b"int":
+        m = _string_marks.get(id(v))
+        if m is not None and m[0] is v:
+            return 1
         n = to_int(v)
         if 0 <= n < 10000 and (config["maxmemory"] == 0
                                or not config["maxmemory-policy"].endswith(("lru", "lfu"))):
@@ -151,6 +155,17 @@ def _string_refcount(v: bytes, config) -> int:
 
 
 ENCODING_FUNCS[bytes] = lambda v, config: string_encoding(v)
+
+
+def _copy_string(v: bytes) -> bytes:
+    """dupStringObject: the copy of a shared integer (0..9999) is a new int object of its own,
+    so OBJECT REFCOUNT of it is 1 (other strings keep their object and its encoding mark)."""
+    if len(v) <= 4 and string_encoding(v) == b"int" and v[0] != 0x2D:
+        return mark_string_encoding(bytes(bytearray(v)), b"int")
+    return v
+
+
+COPY_FUNCS[bytes] = _copy_string
 
 
 def object_encoding(v, config) -> bytes:
