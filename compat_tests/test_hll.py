@@ -624,6 +624,37 @@ def test_object_encoding_is_raw(r2):
     assert ex(r2, "OBJECT", "ENCODING", "m") == b"raw"
 
 
+EMPTY_SPARSE = b"HYLL\x01" + b"\x00" * 11 + b"\x7f\xff"
+
+
+@pytest.mark.parametrize("args, reply", [
+    (("PFADD", "h"), 0),
+    (("PFCOUNT", "h"), 0),
+    (("PFDEBUG", "ENCODING", "h"), b"sparse"),
+    (("PFDEBUG", "DECODE", "h"), b"Z:16384"),
+])
+def test_embstr_hll_is_unshared_even_when_unchanged(r2, args, reply):
+    """PFADD, PFCOUNT and PFDEBUG make an existing HLL a private raw string first
+    (dbUnshareStringValue), even when they change nothing; a COPY of it stays embstr."""
+    assert ex(r2, "SET", "h", EMPTY_SPARSE) == b"OK"
+    assert ex(r2, "COPY", "h", "c") == 1
+    assert ex(r2, "OBJECT", "ENCODING", "h") == b"embstr"
+    assert ex(r2, *args) == reply
+    assert ex(r2, "OBJECT", "ENCODING", "h") == b"raw"
+    assert ex(r2, "OBJECT", "ENCODING", "c") == b"embstr"
+    assert ex(r2, "GET", "h") == EMPTY_SPARSE
+
+
+def test_unknown_pfdebug_subcommand_still_unshares(r2):
+    assert ex(r2, "SET", "h", EMPTY_SPARSE) == b"OK"
+    assert err(r2, "PFDEBUG", "NOPE", "h") == "ERR Unknown PFDEBUG subcommand 'NOPE'"
+    assert ex(r2, "OBJECT", "ENCODING", "h") == b"raw"
+    assert ex(r2, "PFCOUNT", "h", "nokey") == 0
+    assert ex(r2, "SET", "h", EMPTY_SPARSE) == b"OK"
+    assert ex(r2, "PFCOUNT", "h", "nokey") == 0
+    assert ex(r2, "OBJECT", "ENCODING", "h") == b"embstr"
+
+
 # --------------------------------------------------------------------------- seeded sequences
 
 

@@ -27,7 +27,7 @@ import random
 from .. import errors, hll, resp
 from ..errors import RedisError
 from ..registry import command
-from .keys import mark_string_encoding
+from .keys import mark_string_encoding, string_encoding
 
 INVALID_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
 INVALIDOBJ = "INVALIDOBJ Corrupted HLL object detected"
@@ -48,6 +48,18 @@ def _raw(v: bytes) -> bytes:
     return mark_string_encoding(v) if len(v) <= 44 else v
 
 
+def _unshare(db, key, v: bytes) -> bytes:
+    """dbUnshareStringValue: PFADD, single-key PFCOUNT and PFDEBUG turn an existing HLL into
+    a private ``raw`` string before anything else, even when they change nothing (an HLL SET
+    by a client is ``embstr`` up to 44 bytes).  A fresh copy: another key may hold the same
+    object (COPY), and its encoding must not change."""
+    if string_encoding(v) == b"raw":
+        return v
+    v = mark_string_encoding(bytes(bytearray(v)))
+    db.set(key, v, keepttl=True)
+    return v
+
+
 def _max_bytes(c) -> int:
     return c.server.config["hll-sparse-max-bytes"]
 
@@ -62,7 +74,7 @@ def pfadd(c, argv):
     if created:
         v = hll.empty_hll()
     else:
-        _check(v)
+        v = _unshare(db, key, _check(v))
     updated = 1 if created else 0
     if len(argv) > 2:
         try:
@@ -108,7 +120,8 @@ def pfcount(c, argv):
     v = db.lookup_read(key)
     if v is None:
         return 0
-    card = hll.cached(_check(v))
+    v = _unshare(db, key, _check(v))
+    card = hll.cached(v)
     if card is not None:
         return card
     card = hll.count(v)
@@ -161,7 +174,7 @@ def pfdebug(c, argv):
     v = db.lookup_write(key)
     if v is None:
         raise RedisError("ERR The specified key does not exist")
-    _check(v)
+    v = _unshare(db, key, _check(v))
     sub = argv[1].lower()
     name = argv[1].decode("utf-8", "replace")
     if sub not in (b"getreg", b"decode", b"encoding", b"todense"):
