@@ -37,6 +37,12 @@ What is normalised, and why (nothing else is):
   (RDB types 2 and 4), whose elements come in the table's order: then both payloads must
   have the same type byte and both must RESTORE on the oracle (Perdure's is checked by
   Redis's own CRC and parser) to the same members/pairs and encoding;
+* ACL (the acl family): ``ACL LIST`` lines and ``ACL GETUSER``'s "commands" have their
+  single-command rules (``+get -set +config|get``) sorted -- Redis emits them walking its
+  command dict, whose hash seed is random per process (the category rules before them keep
+  their order); ``ACL CAT <category>`` is sorted (the same dict order); ``ACL LOG`` entries
+  are compared on count, reason, context, object and username only (age-seconds and
+  client-info hold times, ids and ports); ``ACL GENPASS`` on its length and hex alphabet;
 * ``OBJECT IDLETIME``: values may differ by 2 s (Redis's LRU clock ticks in the server cron);
   ``OBJECT FREQ``: by 1 (the LFU counter decays when a minute boundary passes between the
   two reads).
@@ -44,6 +50,10 @@ What is normalised, and why (nothing else is):
 Steps are single commands, or a ``Seq`` of commands run in order on one connection, each
 reply compared, the state checked after the last (``SELECT n ... SELECT 0``: the state check
 reads DB 0; a CONFIG SET and its restore).  Inside MULTI a ``Seq``'s commands are queued.
+A ``session`` step (the acl family) opens a new connection to each server, AUTHs on it and runs
+its commands there (some on the usual connection), each compared; a side connection the server
+closes must close on both.  A family may register state reads (ACL LIST after every ACL
+command: ``STATE_READS``) and commands that reset its state before every example (``RESETS``).
 
 Two things are left out, on purpose: a SORT on the oracle is preceded by a command that
 clears its stale ``errno`` (a Redis 6.2 bug, see ``ERRNO_RESET``), and ``OBJECT ENCODING`` of

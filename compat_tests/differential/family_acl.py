@@ -1,0 +1,227 @@
+"""Differential generators for the ``acl`` family: ACL rules, and their enforcement.
+
+Users ``u1``/``u2``/``u3`` (never ``default``'s password: the harness connections are logged in
+as ``default``) get random rule lists from ACL SETUSER: on/off, nopass/resetpass, ``>pw`` /
+``<pw`` / ``#hash`` / ``!hash`` (valid and invalid hashes, passwords that were never set),
+allkeys/resetkeys/``~pattern`` (and 7.0's ``%R~``, a syntax error in 6.2), allchannels/
+resetchannels/``&pattern``, allcommands/nocommands/``+cmd``/``-cmd``/``+@cat``/``-@cat``/
+``+cmd|sub`` (subcommands and first-argument rules; ``-cmd|sub`` is refused by 6.2), reset,
+(skip-)sanitize-payload and bad rules.  Also ACL GETUSER, LIST, USERS, DELUSER, CAT (with and
+without a category), WHOAMI, GENPASS (length only), LOG [count|RESET] (deterministic fields
+only), HELP and bad subcommands.
+
+Enforcement is a ``session`` step (see ``test_differential.py``): a new connection to each
+server, AUTH as one of the users (right, wrong or no password, unknown user, bad arity), then a
+few commands of the built-in families on their keys, ACL/PUBLISH/PING/SELECT commands, a MULTI
+block (queue-time denials), all compared: NOPERM/WRONGPASS errors must be identical, and the
+ACL LOG entries they leave.  Some steps of a session run on the harness's own connection
+instead: ACL SETUSER of the session's user (rights changed while it is logged in, between MULTI
+and EXEC), ACL DELUSER (its connection is closed on both servers), or a change to ``default``
+that a last step undoes.
+
+After every ACL command, ``ACL LIST`` is compared (register's ``state``); before every example
+the users are deleted, ``default`` restored and the log emptied (register's ``reset``).
+
+Left out: ACL CAT of @admin, @dangerous and @slow (Perdure has no replication commands, so
+those three lists lack REPLCONF, PSYNC, SYNC, SLAVEOF, REPLICAOF and FAILOVER) and rules that
+name those commands; HELLO ... AUTH (its reply carries the connection id); SUBSCRIBE (pushes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from hypothesis import strategies as st
+
+from . import commands as K
+from .commands import C, pick, rare
+
+USERS = (b"u1", b"u2", b"u3")
+PASSWORDS = (b"pw1", b"pw2", b"", b"p w")
+SHA = {pw: hashlib.sha256(pw).hexdigest().encode() for pw in PASSWORDS + (b"never",)}
+
+HASH_RULES = tuple(b"#" + h for h in SHA.values()) + (
+    b"#" + SHA[b"pw1"].upper(), b"#" + SHA[b"pw1"][:-1], b"#" + SHA[b"pw1"] + b"0", b"#abc", b"#")
+UNHASH_RULES = tuple(b"!" + h for h in SHA.values()) + (b"!" + SHA[b"pw2"][1:] + b"g", b"!", b"!xyz")
+KEY_RULES = (b"allkeys", b"resetkeys", b"~*", b"~s*", b"~h?", b"~*1", b"~[lz]*", b"~st[12]",
+             b"~x", b"~nomatch", b"~", b"%R~s*", b"%RW~*")
+CHANNEL_RULES = (b"allchannels", b"resetchannels", b"&*", b"&ch*", b"&news", b"&", b"&n?ws")
+CATS = (b"all", b"read", b"write", b"string", b"hash", b"list", b"set", b"sortedset", b"keyspace",
+        b"fast", b"connection", b"transaction", b"pubsub", b"bitmap", b"geo", b"stream",
+        b"blocking", b"scripting", b"hyperloglog")
+BAD_CATS = (b"bogus", b"", b"READ", b"all|x")
+COMMANDS = (b"get", b"set", b"mget", b"append", b"incr", b"hget", b"hset", b"hgetall", b"lpush",
+            b"lrange", b"sadd", b"smembers", b"zadd", b"zrange", b"del", b"exists", b"keys",
+            b"expire", b"type", b"scan", b"sort", b"rename", b"flushall", b"publish", b"ping",
+            b"multi", b"exec", b"select", b"acl", b"object", b"config", b"client", b"debug",
+            b"GET", b"Set", b"auth")
+SUBCOMMANDS = (b"config|get", b"config|set", b"client|id", b"acl|whoami", b"acl|list",
+               b"acl|getuser", b"object|encoding", b"select|0", b"select|1", b"get|s1",
+               b"debug|sleep", b"acl|WHOAMI", b"config|")
+BAD_COMMANDS = (b"nosuchcmd", b"", b"get|", b"|get", b"config|get|x")
+
+
+def _cmd_rule(draw):
+    roll = draw(st.integers(0, 9))
+    sign = pick(draw, (b"+", b"-"))
+    if roll < 3:
+        return sign + b"@" + pick(draw, CATS)
+    if roll < 7:
+        return sign + pick(draw, COMMANDS)
+    if roll < 9:
+        return pick(draw, (b"+", b"+", b"-")) + pick(draw, SUBCOMMANDS)
+    return sign + pick(draw, (b"@" + pick(draw, BAD_CATS), pick(draw, BAD_COMMANDS)))
+
+
+RULE_KINDS = (
+    lambda d: pick(d, (b"on", b"off", b"ON", b"Off")),
+    lambda d: pick(d, (b"nopass", b"resetpass")),
+    lambda d: b">" + pick(d, PASSWORDS),
+    lambda d: b"<" + pick(d, PASSWORDS + (b"never",)),
+    lambda d: pick(d, HASH_RULES),
+    lambda d: pick(d, UNHASH_RULES),
+    lambda d: pick(d, KEY_RULES),
+    lambda d: pick(d, CHANNEL_RULES),
+    _cmd_rule,
+    _cmd_rule,
+    _cmd_rule,
+    lambda d: pick(d, (b"allcommands", b"nocommands", b"reset", b"skip-sanitize-payload",
+                       b"sanitize-payload")),
+    lambda d: pick(d, (b"foo", b"", b"allkey", b"+@", b"-@", b"~~", b"on off", b">pw1 nopass")),
+)
+
+
+def rules(draw, lo=0, hi=5):
+    return [pick(draw, RULE_KINDS)(draw) for _ in range(draw(st.integers(lo, hi)))]
+
+
+def user(draw):
+    return pick(draw, USERS) if not rare(draw, 12) else pick(draw, (b"default", b"nobody", b"U1"))
+
+
+def _setuser(draw):
+    """Mostly a user that can log in and do something, then random rules on top."""
+    name = pick(draw, USERS)
+    if rare(draw, 3):
+        base = [b"on", b">" + pick(draw, PASSWORDS[:2]), pick(draw, KEY_RULES[:9]), _cmd_rule(draw)]
+        return C(b"ACL", b"SETUSER", name, *base, *rules(draw, 0, 3), mode="acl")
+    if rare(draw, 15):
+        return C(b"ACL", b"SETUSER", pick(draw, (b"default", b"U1", b"")), *rules(draw, 0, 0), mode="acl")
+    return C(b"ACL", b"SETUSER", name, *rules(draw), mode="acl")
+
+
+def _subcommand_misuse(draw):
+    return pick(draw, (
+        C(b"ACL"), C(b"ACL", b"NOSUCH"), C(b"ACL", b"GETUSER"), C(b"ACL", b"GETUSER", b"u1", b"x", mode="acl"),
+        C(b"ACL", b"DELUSER"), C(b"ACL", b"USERS", b"x"), C(b"ACL", b"LIST", b"x", mode="acl"),
+        C(b"ACL", b"WHOAMI", b"x"), C(b"ACL", b"CAT", b"a", b"b"), C(b"ACL", b"SETUSER"),
+        C(b"ACL", b"LOG", b"1", b"2", mode="acllog"), C(b"ACL", b"LOG", b"RESET", b"x", mode="acllog"), C(b"ACL", b"HELP"),
+        C(b"ACL", b"help"), C(b"ACL", b"GENPASS", b"1", b"2", mode="genpass"), C(b"ACL", b"LOAD"), C(b"ACL", b"SAVE"),
+        C(b"ACL", b"DRYRUN", b"u1", b"get", b"s1"), C(b"acl", b"whoami"),
+    ))
+
+
+def _log(draw):
+    arg = pick(draw, ((), (), (b"RESET",), (b"reset",), (b"0",), (b"1",), (b"3",), (b"-1",), (b"abc",),
+                      (b"1.5",), (b"9223372036854775808",), (b"",)))
+    return C(b"ACL", b"LOG", *arg, mode="acllog")
+
+
+ACL_GENS = (
+    _setuser,
+    _setuser,
+    _setuser,
+    lambda d: C(b"ACL", b"GETUSER", user(d), mode="acl"),
+    lambda d: C(b"ACL", b"LIST", mode="acl"),
+    lambda d: C(b"ACL", b"USERS"),
+    lambda d: C(b"ACL", b"DELUSER", *[user(d) for _ in range(d(st.integers(1, 3)))]),
+    lambda d: C(b"ACL", b"CAT"),
+    lambda d: C(b"ACL", b"CAT", pick(d, CATS[1:] + BAD_CATS + (b"String", b"ALL")), mode="sort"),
+    lambda d: C(b"ACL", b"WHOAMI"),
+    lambda d: C(b"ACL", b"GENPASS", *pick(d, ((), (b"1",), (b"4",), (b"5",), (b"64",), (b"255",), (b"4096",),
+                                             (b"4097",), (b"0",), (b"-1",), (b"abc",), (b"",))), mode="genpass"),
+    _log,
+    _subcommand_misuse,
+)
+
+# --------------------------------------------------------------------------- sessions
+
+BUILTIN = ("strings", "keys", "hashes", "lists", "sets", "zsets")
+
+
+def _auth(draw, name):
+    roll = draw(st.integers(0, 9))
+    if roll < 6:
+        return (b"AUTH", name, b"pw1")
+    if roll == 6:
+        return (b"AUTH", name, pick(draw, (b"never", b"", b"p w")))
+    if roll == 7:
+        return (b"AUTH", pick(draw, (b"nobody", b"default", b"U1")), b"pw1")
+    if roll == 8:
+        return pick(draw, ((b"AUTH", b"pw1"), (b"auth", name, b"pw1"), (b"AUTH",), (b"AUTH", name, b"pw1", b"x")))
+    return (b"PING",)  # no AUTH: the session runs as default
+
+
+def _side_cmd(draw, name):
+    roll = draw(st.integers(0, 19))
+    if roll < 12:
+        return draw(K.command(families=BUILTIN, deterministic=True))
+    return pick(draw, (
+        C(b"ACL", b"WHOAMI"), C(b"ACL", b"GETUSER", name, mode="acl"), C(b"ACL", b"LIST", mode="acl"),
+        C(b"ACL", b"SETUSER", name, b"+@all"), C(b"ACL", b"CAT"), C(b"ACL", b"LOG", b"1", mode="acllog"),
+        C(b"PUBLISH", pick(draw, (b"news", b"chat", b"ch1")), b"m"), C(b"PING"), C(b"ECHO", b"e"),
+        C(b"SELECT", b"0"), C(b"CONFIG", b"GET", b"hash-max-ziplist-entries"),
+        C(b"AUTH", name, pick(draw, PASSWORDS[:2])), C(b"DEBUG", b"SLEEP", b"0"),
+        C(b"OBJECT", b"ENCODING", pick(draw, K.ALL_KEYS)), C(b"OBJECT", b"HELP"),
+        C(b"MGET", pick(draw, K.ALL_KEYS), pick(draw, K.ALL_KEYS)),
+        C(b"SORT", pick(draw, K.LIST_KEYS), b"BY", b"nosort", b"GET", pick(draw, (b"s*", b"#", b"h1->f1"))),
+        C(b"MULTI"), C(b"EXEC"), C(b"FLUSHALL", b"x"),
+    ))
+
+
+def _main_cmd(draw, name):
+    roll = draw(st.integers(0, 9))
+    if roll < 6:
+        return C(b"ACL", b"SETUSER", name, *rules(draw, 1, 3), mode="acl")
+    if roll < 8:
+        return _log(draw)
+    return C(b"ACL", b"DELUSER", name)
+
+
+def _session(draw):
+    name = pick(draw, USERS)
+    steps = []
+    if not rare(draw, 3):  # mostly a user that can log in, with some rights
+        steps.append(("main", C(b"ACL", b"SETUSER", name, b"reset", b"on", b">pw1",
+                                *[pick(draw, KEY_RULES[:9]) for _ in range(draw(st.integers(0, 2)))],
+                                *[pick(draw, CHANNEL_RULES[:5]) for _ in range(draw(st.integers(0, 1)))],
+                                *[_cmd_rule(draw) for _ in range(draw(st.integers(1, 4)))], mode="acl")))
+    default_rules = None
+    if rare(draw, 10):
+        default_rules = [pick(draw, (b"off", b"-get", b"-@write", b"resetkeys", b"~s*", b"resetchannels",
+                                     b"+@all", b"&news", b"-keys"))
+                         for _ in range(draw(st.integers(1, 2)))]
+        steps.append(("main", C(b"ACL", b"SETUSER", b"default", *default_rules, mode="acl")))
+    for _ in range(draw(st.integers(1, 6))):
+        if rare(draw, 5):
+            steps.append(("main", _main_cmd(draw, name)))
+        else:
+            steps.extend(("side", one) for one in K.steps(_side_cmd(draw, name)))
+    if rare(draw, 3):
+        steps.append(("main", _log(draw)))
+    if default_rules is not None:
+        steps.append(("main", C(b"ACL", b"SETUSER", b"default", b"reset", b"on", b"nopass", b"allkeys",
+                                b"allchannels", b"allcommands", mode="acl")))
+    auth = _auth(draw, name)
+    return C(*auth, mode="session", key=tuple(steps))
+
+
+K.register(
+    "acl",
+    ACL_GENS + (_session,) * 6,
+    state={b"ACL": (C(b"ACL", b"LIST", mode="acl"),)},
+    reset=((b"ACL", b"DELUSER", *USERS, b"U1", b""),
+           (b"ACL", b"SETUSER", b"default", b"reset", b"on", b"nopass", b"allkeys", b"allchannels",
+            b"allcommands"),
+           (b"ACL", b"LOG", b"RESET")),
+)
