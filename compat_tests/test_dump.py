@@ -310,6 +310,24 @@ def test_restore_freq_sets_lfu_counter(r2, _policy):
     assert ex(r2, "OBJECT", "FREQ", "c") == 5
 
 
+def test_restore_access_clock_seen_inside_multi(r2, _policy):
+    """objectSetLRUOrLFU sets the clock at once: the next queued commands of the same EXEC
+    see it (not only the commands after the transaction)."""
+    r2.set("a", "v")
+    p = ex(r2, "DUMP", "a")
+    ex(r2, "MULTI")
+    ex(r2, "RESTORE", "b", 0, p, "IDLETIME", 1000)
+    ex(r2, "OBJECT", "IDLETIME", "b")
+    ok, idle = ex(r2, "EXEC")
+    assert ok == b"OK" and 1000 <= idle <= 1010
+    ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    ex(r2, "MULTI")
+    ex(r2, "RESTORE", "c", 0, p, "FREQ", 100)
+    ex(r2, "OBJECT", "FREQ", "c")
+    assert ex(r2, "EXEC") == [b"OK", 100]
+    assert ex(r2, "OBJECT", "FREQ", "c") == 100
+
+
 # ---- MIGRATE between two instances of the target -------------------------------------------
 
 

@@ -101,7 +101,8 @@ def restore(c, argv):
     db.changed(key, b"restore", "g")
     word = _access_clock(srv, idle, freq)
     if word is not None:
-        srv.clock_sets.append((db, key, word))
+        db.lru[key] = word  # seen by the next commands of a MULTI or script
+        srv.clock_sets.append((db, key, word))  # and kept when the write is settled
     out = [b"RESTORE", key, b"%d" % ttl, payload]
     if replace:
         out.append(b"REPLACE")
