@@ -55,6 +55,11 @@ its commands there (some on the usual connection), each compared; a side connect
 closes must close on both.  A family may register state reads (ACL LIST after every ACL
 command: ``STATE_READS``) and commands that reset its state before every example (``RESETS``).
 
+``OBJECT REFCOUNT`` and ``OBJECT FREQ`` (modes ``nomulti``, ``freq``) are compared outside
+MULTI only: inside EXEC, Redis's value of a SET queued in the same transaction is still held
+by that command's arguments (refcount 2) and carries the LRU clock its argument got when it
+was queued (read as LFU data after a policy change) -- artefacts of Redis's argv objects.
+
 Two things are left out, on purpose: a SORT on the oracle is preceded by a command that
 clears its stale ``errno`` (a Redis 6.2 bug, see ``ERRNO_RESET``), and ``OBJECT ENCODING`` of
 an *empty* string made raw by APPEND is allowed to be ``embstr`` on Perdure (CPython has one

@@ -684,8 +684,9 @@ def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None =
         CONTENT_READS.update(content)
 
 # replies compared by more than element-wise equality (and ``session``: several commands on a
-# side connection): never queued inside MULTI nor used as WATCH meddling
-NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan", "session")
+# side connection; ``freq`` and ``nomulti``, exact outside MULTI, see test_differential.py):
+# never queued inside MULTI nor used as WATCH meddling
+NONDETERMINISTIC_MODES = ("random", "spop", "randomkey", "scan", "session", "freq", "nomulti")
 
 
 # --------------------------------------------------------------------------- strategies

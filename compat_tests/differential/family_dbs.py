@@ -185,7 +185,7 @@ def _lfu(draw):
             if draw(st.booleans()) else C(b"SET", k, pick(draw, (b"10000", b"abc", LONG))))
     return Seq(C(b"CONFIG", b"SET", b"maxmemory-policy", pick(draw, (b"allkeys-lfu", b"volatile-lfu"))),
                make, C(b"OBJECT", b"FREQ", k, mode="freq"), C(b"OBJECT", b"IDLETIME", k),
-               C(b"OBJECT", b"REFCOUNT", k), C(b"OBJECT", b"ENCODING", k),
+               C(b"OBJECT", b"REFCOUNT", k, mode="nomulti"), C(b"OBJECT", b"ENCODING", k),
                C(b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"))
 
 
@@ -195,7 +195,7 @@ def _object(draw):
     if sub.upper() == b"HELP":
         return C(b"OBJECT", sub, *pick(draw, ((), (), (b"d1",))))
     return C(b"OBJECT", sub, dkey(draw), *pick(draw, ((),) * 8 + ((b"d2",),)),
-             mode="idletime" if sub == b"IDLETIME" else "exact")
+             mode={b"IDLETIME": "idletime", b"REFCOUNT": "nomulti"}.get(sub, "exact"))
 
 
 # --------------------------------------------------------------------------- databases
