@@ -719,6 +719,31 @@ def test_xread_arity(r2):
 # --------------------------------------------------------------------------- generic keyspace
 
 
+def test_dump_keeps_deleted_entries(r2):
+    # XDEL and an exact trim only flag entries deleted: the listpack keeps them (with their
+    # fields and values), so DUMP writes them, flagged, and the node's master entry is 1-1's
+    pipe(r2, [("XADD", "s", "1-1", "a", "1"), ("XADD", "s", "1-2", "a", "2"), ("XADD", "s", "1-3", "b", "x"),
+              ("XADD", "s", "2-0", "a", "3"), ("XDEL", "s", "1-1"), ("XTRIM", "s", "MAXLEN", "=", "2")])
+    payload = (b"\x0f\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01@AA\x00\x00\x00"
+               b"\x1b\x00\x02\x01\x02\x01\x01\x01\x81a\x02\x00\x01\x03\x01\x00\x01\x00\x01\x01\x01\x04\x01"
+               b"\x03\x01\x00\x01\x01\x01\x02\x01\x04\x01\x00\x01\x00\x01\x02\x01\x01\x01\x81b\x02\x81x\x02"
+               b"\x06\x01\x02\x01\x01\x01\xdf\xff\x02\x03\x01\x04\x01\xff\x02\x02\x00\x00\t\x00$>\xae(\xd3"
+               b"\xe9d\xad")
+    assert ex(r2, "DUMP", "s") == payload
+    assert ex(r2, "RESTORE", "c", 0, payload) == b"OK"
+    assert ex(r2, "DUMP", "c") == payload
+    assert ex(r2, "XRANGE", "c", "-", "+") == [[b"1-3", [b"b", b"x"]], [b"2-0", [b"a", b"3"]]]
+
+
+def test_restore_keeps_deleted_entries_in_node_size(r2):
+    # the restored node still counts its 50 deleted entries: the 101st entry opens a new node
+    pipe(r2, [("XADD", "s", f"{i}-0", "a", "1") for i in range(1, 101)])
+    pipe(r2, [("XDEL", "s", f"{i}-0") for i in range(1, 51)])
+    assert ex(r2, "RESTORE", "c", 0, ex(r2, "DUMP", "s")) == b"OK"
+    ex(r2, "XADD", "c", "101-0", "a", "1")
+    assert info(r2, "c")[b"radix-tree-keys"] == 2
+
+
 def test_copy_and_rename_stream(r2):
     fill(r2, n=3)
     ex(r2, "XGROUP", "CREATE", "s", "g", "0")

@@ -14,7 +14,9 @@ client observe about it:
   from the listpack encoding of every element: master entry, flags, ID deltas,
   SAMEFIELDS compression, lp-count);
 * XDEL and exact trimming only *flag* entries as deleted (a node goes away when its last live
-  entry is deleted by XDEL, or as a whole by trimming), so approximate trimming (``~``),
+  entry is deleted by XDEL, or as a whole by trimming), and the node keeps their fields and
+  values (``Node.dead``) as the listpack does, so that DUMP and RDB files write it as Redis
+  does; so approximate trimming (``~``),
   ``LIMIT`` and ``XINFO STREAM``'s ``radix-tree-keys`` / ``radix-tree-nodes`` come out as in
   Redis (``radix-tree-nodes`` is the node count of the canonical compressed radix tree of the
   nodes' 128-bit master IDs, which is what ``rax`` builds for keys of equal length);
@@ -180,9 +182,11 @@ class Node:
     live/deleted counters, counting the first ``sized`` entries; ``ub`` bounds the size of
     the others from above.  :meth:`exact_bytes` completes the computation; it only runs when
     the bound comes near ``stream-node-max-bytes`` (or before an entry loses its fields).
-    ``head``: every entry before this index is deleted (where forward scans may start)."""
+    ``head``: every entry before this index is deleted (where forward scans may start).
+    ``dead``: the field/value lists of the deleted entries (``vals`` holds None for them), by
+    index, or None when there is none."""
 
-    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base", "sized", "ub", "head")
+    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base", "sized", "ub", "head", "dead")
 
     def materialize(self) -> None:
         """Make ``base`` exact for every entry (they must all still hold their fields)."""
@@ -233,6 +237,7 @@ class Node:
         n.sized = self.sized
         n.ub = self.ub
         n.head = self.head
+        n.dead = None if self.dead is None else dict(self.dead)
         return n
 
 
@@ -393,6 +398,7 @@ class Stream:
             node.sized = 1
             node.ub = 0
             node.head = 0  # entries before this index are all deleted
+            node.dead = None
             nodes.append(node)
             self.keys.append(i)
         else:
@@ -526,6 +532,9 @@ class Stream:
             if node.sized <= ei:
                 node.materialize()
             vals = node.vals
+            if node.dead is None:
+                node.dead = {}
+            node.dead[ei] = vals[ei]
             vals[ei] = None
             if ei == node.head:
                 h = ei + 1
@@ -565,6 +574,9 @@ class Stream:
             done = 0
             ei = node.head  # (skipping entries known to be deleted changes nothing)
             n = len(ids)
+            if node.dead is None:
+                node.dead = {}
+            dead = node.dead
             while ei < n:
                 if minid is None:
                     if self.length <= maxlen:
@@ -572,6 +584,7 @@ class Stream:
                 elif ids[ei] >= minid:
                     break
                 if vals[ei] is not None:
+                    dead[ei] = vals[ei]
                     vals[ei] = None
                     done += 1
                     self.length -= 1

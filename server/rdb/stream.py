@@ -8,10 +8,9 @@ IDs they own).  Each node's listpack is laid out exactly as ``streamAppendItem``
     master entry:  count, deleted, num-fields, field_1 ... field_N, 0
     each entry:    flags, ms-diff, seq-diff, [num-fields, field, value ... | value ...], lp-count
 
-(``SAMEFIELDS`` when the entry has the master's fields, in order).  Perdure's stream keeps no
-data for entries deleted with XDEL, so a node holding such entries is written compacted: live
-entries only and a deleted count of 0 (same contents; the node's byte size differs from
-Redis's, which only matters for where a later XADD starts a new node).
+(``SAMEFIELDS`` when the entry has the master's fields, in order; ``DELETED`` for an entry
+deleted by XDEL or an exact trim, which the node keeps with its fields and values, as
+Redis's listpack does, so the bytes are Redis's).
 
 Reading accepts types 15, 19 and 21 (Redis 7's extra IDs, counters and consumer active time
 are read and dropped); entries flagged deleted in the file are kept as deleted entries.
@@ -42,27 +41,26 @@ def _raw_id(i: int) -> bytes:
 
 
 def node_listpack(node) -> tuple[int, bytes]:
-    """(master ID, listpack) of one node.  A node with deleted entries is written with its
-    live entries only, the first of them becoming the master entry (see the module notes)."""
+    """(master ID, listpack) of one node, its deleted entries included (flagged)."""
     ids, vals = node.ids, node.vals
-    if node.deleted:
-        live = [k for k, fv in enumerate(vals) if fv is not None]
-        ids = [ids[k] for k in live]
-        vals = [vals[k] for k in live]
-        mfields = tuple(vals[0][0::2])
-    else:
-        mfields = node.fields
+    dead = node.dead or {}
+    mfields = node.fields
     master = ids[0]
     nmf = len(mfields)
-    ents = [lp_entry(len(ids)), lp_entry(0), lp_entry(nmf)]
+    ents = [lp_entry(node.live), lp_entry(node.deleted), lp_entry(nmf)]
     ents.extend(lp_entry(f) for f in mfields)
     ents.append(lp_entry(0))
     mms = master >> 64
     mseq = master & MASK64
-    for i, fv in zip(ids, vals):
+    for k, i in enumerate(ids):
+        fv = vals[k]
+        flags = 0
+        if fv is None:
+            fv = dead[k]
+            flags = F_DELETED
         nf = len(fv) >> 1
         same = nf == nmf and tuple(fv[0::2]) == mfields
-        ents.append(lp_entry(F_SAMEFIELDS if same else 0))
+        ents.append(lp_entry(flags | F_SAMEFIELDS if same else flags))
         ents.append(lp_entry(_delta((i >> 64) - mms)))
         ents.append(lp_entry(_delta((i & MASK64) - mseq)))
         if same:
@@ -135,6 +133,7 @@ def _node_from(master: int, lp: bytes) -> Node:
     p = 4 + nmf
     node = Node()
     node.ids, node.idb, node.vals = [], [], []
+    dead = {}
     node.fields = mfields
     mms = master >> 64
     mseq = master & MASK64
@@ -170,6 +169,7 @@ def _node_from(master: int, lp: bytes) -> Node:
             node.ids.append(i)
             node.idb.append(fmt_id(i))
             if flags & F_DELETED:
+                dead[len(node.vals)] = fv
                 node.vals.append(None)
                 seen_del += 1
             else:
@@ -181,6 +181,7 @@ def _node_from(master: int, lp: bytes) -> Node:
         raise RdbError("stream listpack corrupt: entry counts do not match")
     node.live = live
     node.deleted = deleted
+    node.dead = dead or None
     _size_fields(node, len(lp) - int_size(live) - int_size(deleted))
     return node
 
