@@ -447,7 +447,11 @@ class DifferentialMachine(RuleBasedStateMachine):
     def compare(self, proto, cmd: Cmd, o, p):
         if o[0] == "-" or p[0] == "-" or cmd.mode not in ("random", "spop", "randomkey", "scan"):
             if not self.same(cmd, o, p):
-                self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: {cmd.mode})", o, p)
+                detail = ""
+                if cmd.mode in ("acl", "acllog"):  # long replies: what was compared, in full
+                    norm = ACL_MODES[cmd.mode]
+                    detail = f"compared: redis {show(norm(o), 6000)}\n  perdure {show(norm(p), 6000)}"
+                self.fail(f"[resp{proto}] {show_args(cmd.args)}  (compare: {cmd.mode})", o, p, detail)
             return
         getattr(self, "compare_" + cmd.mode)(proto, cmd, o, p)
 
