@@ -606,6 +606,32 @@ def test_pfcount_cached_value_does_not_touch_watched_key(r2):
     assert ex(r2, "EXEC") == [b"PONG"]
 
 
+@pytest.mark.parametrize("sub, reply", [("TODENSE", 1), ("GETREG", [0] * 16384)])
+def test_pfdebug_conversion_does_not_touch_watched_key(r2, sub, reply):
+    """PFDEBUG TODENSE/GETREG convert a sparse HLL to dense with dirty++ only (no
+    signalModifiedKey): a WATCH on the key still holds."""
+    ex(r2, "PFADD", "h")
+    ex(r2, "WATCH", "h")
+    assert ex(r2, "PFDEBUG", sub, "h") == reply
+    assert ex(r2, "PFDEBUG", "ENCODING", "h") == b"dense"
+    ex(r2, "MULTI")
+    ex(r2, "PING")
+    assert ex(r2, "EXEC") == [b"PONG"]
+
+
+def test_pfadd_partial_update_of_corrupted_hll_does_not_touch_watched_key(r2):
+    """PFADD on a sparse HLL whose runs stop one register short: the elements before the one
+    that lands past the end are kept, then INVALIDOBJ, and no signalModifiedKey."""
+    bad = b"HYLL\x01" + b"\x00" * 10 + b"\x80\x7f\xfe"
+    ex(r2, "SET", "c", bad)
+    ex(r2, "WATCH", "c")
+    assert err(r2, "PFADD", "c", *seq("e", 0, 3000)) == "INVALIDOBJ Corrupted HLL object detected"
+    assert ex(r2, "STRLEN", "c") == 2985
+    ex(r2, "MULTI")
+    ex(r2, "PING")
+    assert ex(r2, "EXEC") == [b"PONG"]
+
+
 def test_in_multi(r2):
     ex(r2, "MULTI")
     ex(r2, "PFADD", "h", "a", "b", "c")

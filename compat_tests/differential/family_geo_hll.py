@@ -191,6 +191,7 @@ GEO_GENS = (
     lambda d: C(b"ZCARD", key(d, GK)),
     lambda d: C(b"ZADD", key(d, GK), pick(d, GEO_SCORES), _gmember(d)),
     lambda d: C(b"DEL", key(d, GK)),
+    lambda d: C(b"EXPIRE", key(d, GK), b"1000"),  # a STORE destination loses it, GEOADD keeps it
 )
 
 # --------------------------------------------------------------------------- hll
@@ -263,6 +264,7 @@ HLL_GENS = (
     lambda d: C(b"APPEND", key(d, HK), pick(d, RANGE_VALUES)),
     lambda d: C(b"COPY", key(d, HK), key(d, HK), *pick(d, ((), (b"REPLACE",)))),
     lambda d: C(b"DEL", key(d, HK)),
+    lambda d: C(b"EXPIRE", key(d, HK), b"1000"),  # PFADD/PFMERGE/PFCOUNT keep it
 )
 
 K.register("geo", GEO_GENS, keys=GEO_KEYS)

@@ -60,6 +60,14 @@ def _unshare(db, key, v: bytes) -> bytes:
     return v
 
 
+def _touch_quiet(db, key) -> None:
+    """A change Redis makes without signalModifiedKey (WATCH and client tracking are not
+    invalidated): dirty for the effects log, and the key's durability hazard."""
+    srv = db.server
+    srv.dirty += 1
+    srv.touched.append((db, key))
+
+
 def _max_bytes(c) -> int:
     return c.server.config["hll-sparse-max-bytes"]
 
@@ -80,11 +88,12 @@ def pfadd(c, argv):
         try:
             v, n = hll.add(v, hll.hashes(argv[2:]), _max_bytes(c))
         except hll.Corrupted as e:
-            # Redis keeps what the elements before the bad one changed, without signalling it;
-            # Perdure keeps the same value and logs it so that a replay reaches the same bytes.
+            # Redis keeps what the elements before the bad one changed, without signalling it
+            # (a WATCH on the key still holds); Perdure keeps the same value and logs it so
+            # that a replay reaches the same bytes.
             if e.value != db.lookup_write(key):
                 db.set(key, _raw(e.value), keepttl=True)
-                db.changed(key)
+                _touch_quiet(db, key)
                 c.server.propagate(db, [b"SET", key, e.value, b"KEEPTTL"])
             raise RedisError(INVALIDOBJ) from None
         updated += n
@@ -194,7 +203,7 @@ def pfdebug(c, argv):
             raise RedisError(INVALIDOBJ)
         v = dense
         db.set(key, v, keepttl=True)
-        db.changed(key)  # Redis: dirty++ to propagate the encoding change (no event)
+        _touch_quiet(db, key)  # Redis: dirty++ to propagate the encoding change, no signal
         converted = True
     if sub == b"todense":
         return 1 if converted else 0
