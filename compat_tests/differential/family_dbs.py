@@ -114,24 +114,35 @@ def db(draw):
 # --------------------------------------------------------------------------- values
 
 
+# list/hash/zset elements: integers of every ziplist width (and beyond int64), strings of
+# every ziplist length class (6-bit, 14-bit), compressible and not
+ELEMS = (b"a", b"1", b"-5", b"127", b"-129", b"32767", b"-32769", b"8388607", b"8388608", b"2147483647",
+         b"-2147483649", b"9223372036854775807", b"-9223372036854775808", b"9223372036854775808", b"007",
+         b"-0", b"", b"1.5", LONG, b"b" * 30, b"q" * 63, b"\x00\xff", b"12345678901234567890")
+
+
+def _elems(draw, lo=1, hi=5):
+    return draw(st.lists(st.sampled_from(ELEMS), min_size=lo, max_size=hi))
+
+
 def _create(draw):
     k = dkey(draw)
     kind = draw(st.integers(0, 7))
     if kind == 0:
         return C(b"SET", k, pick(draw, INTS + STRS + (b"", b"e" * 44, b"e" * 45)))
     if kind == 1:
-        return C(b"RPUSH", k, *draw(st.lists(st.sampled_from((b"a", b"1", b"-5", LONG, b"b" * 30)),
-                                              min_size=1, max_size=5)))
+        return C(pick(draw, (b"RPUSH", b"LPUSH")), k, *_elems(draw))
     if kind == 2:
         return C(b"SADD", k, *draw(st.lists(st.sampled_from((b"1", b"2", b"-3", b"70000", b"4294967296",
                                                             b"a", b"b")), min_size=1, max_size=5)))
     if kind == 3:
-        pairs = draw(st.lists(st.tuples(st.sampled_from((b"f1", b"f2", b"f3", b"f4", b"f5", b"f6")),
-                                        st.sampled_from((b"1", b"v", LONG, b"-2"))), min_size=1, max_size=4))
+        pairs = draw(st.lists(st.tuples(st.sampled_from((b"f1", b"f2", b"f3", b"f4", b"f5", b"-7", b"32768")),
+                                        st.sampled_from(ELEMS)), min_size=1, max_size=4))
         return C(b"HSET", k, *(x for pair in pairs for x in pair))
     if kind == 4:
-        pairs = draw(st.lists(st.tuples(st.sampled_from((b"1", b"2.5", b"-inf", b"0", b"1e10")),
-                                        st.sampled_from((b"a", b"b", b"c", b"d", b"e", LONG))),
+        pairs = draw(st.lists(st.tuples(st.sampled_from((b"1", b"2.5", b"-inf", b"inf", b"0", b"-0", b"1e10",
+                                                         b"0.1", b"1e308", b"5e-324", b"-1.5", b"123456789")),
+                                        st.sampled_from(ELEMS)),
                               min_size=1, max_size=4))
         return C(b"ZADD", k, *(x for pair in pairs for x in pair))
     if kind == 5:
@@ -161,9 +172,11 @@ def _restore(draw, k=None):
     ttl = pick(draw, BAD_TTLS) if rare(draw, 10) else pick(draw, ABS_TTLS if absttl else REL_TTLS)
     opts = options(draw, (tok("REPLACE"), tok("REPLACE"), opt(b"IDLETIME", IDLES), opt(b"FREQ", FREQS),
                           tok("BAD"), lambda d: [b"IDLETIME"]), 3)
-    if absttl:
-        opts.insert(draw(st.integers(0, len(opts))), b"ABSTTL")
-    return C(b"RESTORE", k, ttl, _restore_payload(draw), *opts)
+    if not absttl:
+        return C(b"RESTORE", k, ttl, _restore_payload(draw), *opts)
+    opts.insert(draw(st.integers(0, len(opts))), b"ABSTTL")
+    # a Seq of one: never given a broken arity, which could drop ABSTTL and leave a TTL of 1 ms
+    return Seq(C(b"RESTORE", k, ttl, _restore_payload(draw), *opts))
 
 
 # Shared integers (0..9999) are one object in Redis, whose access clock every key holding
@@ -233,6 +246,11 @@ def _dump(draw):
     return C(b"DUMP", dkey(draw), mode="dump")
 
 
+def _dump_any(draw):
+    """DUMP of any family's key: its values as that family's commands shaped them."""
+    return C(b"DUMP", pick(draw, K.ALL_KEYS), mode="dump")
+
+
 IN_DB_GENS = (_create, _create, _create, _restore, _restore, _dump, _move, _move, _copy, _copy,
               _keys_read, _object, _flush, _swapdb)
 
@@ -240,7 +258,10 @@ IN_DB_GENS = (_create, _create, _create, _restore, _restore, _dump, _move, _move
 def _in_db(draw):
     """SELECT 1|2, a few commands there, the db's content compared, SELECT 0."""
     n = pick(draw, (b"1", b"2", b"1", b"2", b"0")) if not rare(draw, 8) else pick(draw, BAD_DBS)
-    inner = [K._mutate_arity(draw, pick(draw, IN_DB_GENS)(draw)) for _ in range(draw(st.integers(1, 3)))]
+    inner = []
+    for _ in range(draw(st.integers(1, 3))):
+        cmd = pick(draw, IN_DB_GENS)(draw)
+        inner.extend(K.steps(cmd) if isinstance(cmd, Seq) else (K._mutate_arity(draw, cmd),))
     probes = [C(b"DBSIZE"), C(b"KEYS", b"*", mode="sort")]
     for k in DK:
         probes += [C(b"DUMP", k, mode="dump"), C(b"PTTL", k, mode="pttl")]
@@ -341,7 +362,7 @@ def _config_misc(draw):
 
 
 GENS = (
-    _create, _create, _create, _dump, _dump, _dump, _restore, _restore, _restore, _restore_idle, _lfu,
+    _create, _create, _create, _dump, _dump, _dump, _dump_any, _dump_any, _restore, _restore, _restore, _restore_idle, _lfu,
     _object, _object, _move, _copy, _copy, _swapdb, _keys_read, _in_db, _in_db, _in_db, _select_bad,
     _config_set, _config_set, _config_misc,
     lambda d: C(b"TYPE", dkey(d)),
