@@ -32,7 +32,9 @@ What is normalised, and why (nothing else is):
 * stream wall-clock times (mode ``xtimes``): the idle times of ``XPENDING``'s extended form
   and of ``XINFO CONSUMERS``, and the delivery times and seen-times of ``XINFO STREAM FULL``,
   may differ by 1500 ms (each server stamps them when it runs the command); every other
-  element of these replies is compared exactly (``split_stream_times``).
+  element of these replies is compared exactly (``split_stream_times``); in a stream's
+  ``DUMP`` payload, the same times (``stream_dump_times``), the rest byte for byte and
+  Perdure's payload RESTOREd on the oracle (its CRC differs with the times);
 * ``DUMP`` payloads are compared byte for byte, except those of hash-table sets and hashes
   (RDB types 2 and 4), whose elements come in the table's order: then both payloads must
   have the same type byte and both must RESTORE on the oracle (Perdure's is checked by
@@ -188,6 +190,82 @@ def split_stream_times(cmd: Cmd, node):
     elif cmd.name == b"XINFO" and sub == b"STREAM":
         node = kv(node, lambda k, v: each(v, lambda g: kv(g, group)) if k == b"groups" else v)
     return node, times
+
+
+def stream_dump_times(payload: bytes):
+    """A stream DUMP payload (RDB type 15) split like ``split_stream_times``: (the payload up
+    to its RDB version with every PEL delivery time and consumer seen-time zeroed, those
+    times in order), or None when it is not one that parses.  Layout (rdb.c): nodes (key and
+    listpack strings), length, last ID, then per group: name, last ID, PEL (16-byte ID, 8-byte
+    time, count), consumers (name, 8-byte seen-time, PEL IDs)."""
+    buf = bytearray(payload[:-10])  # (then the RDB version and the CRC64)
+    pos = 1
+    times = []
+
+    def length():
+        nonlocal pos
+        b = buf[pos]
+        kind = b >> 6
+        if kind == 0:
+            pos += 1
+            return b & 0x3F
+        if kind == 1:
+            pos += 2
+            return (b & 0x3F) << 8 | buf[pos - 1]
+        if b == 0x80:
+            pos += 5
+            return int.from_bytes(buf[pos - 4:pos], "big")
+        if b == 0x81:
+            pos += 9
+            return int.from_bytes(buf[pos - 8:pos], "big")
+        raise ValueError("not a length")
+
+    def string():
+        nonlocal pos
+        b = buf[pos]
+        if b >> 6 != 3:
+            n = length()
+            pos += n
+        elif (b & 0x3F) in (0, 1, 2):  # an integer of 1, 2 or 4 bytes
+            pos += 1 + (1 << (b & 0x3F))
+        elif (b & 0x3F) == 3:  # LZF: compressed length, raw length, data
+            pos += 1
+            n = length()
+            length()
+            pos += n
+        else:
+            raise ValueError("not a string")
+
+    def ms():
+        nonlocal pos
+        times.append(int.from_bytes(buf[pos:pos + 8], "little"))
+        buf[pos:pos + 8] = bytes(8)
+        pos += 8
+
+    try:
+        if buf[0] != 15:
+            return None
+        for _ in range(length()):
+            string()
+            string()
+        for _ in range(3):
+            length()
+        for _ in range(length()):
+            string()
+            length()
+            length()
+            for _ in range(length()):
+                pos += 16
+                ms()
+                length()
+            for _ in range(length()):
+                string()
+                ms()
+                n = length()
+                pos += 16 * n
+    except (IndexError, ValueError):
+        return None
+    return (bytes(buf) if pos == len(buf) else None), times
 
 
 # Redis 6.2's SORT parses sds elements with strtod and then tests ``errno == ERANGE`` without
@@ -430,7 +508,17 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     def same_dump(self, a: bytes, b: bytes) -> bool:
         """Two DUMP payloads of a hash-table set (RDB type 2) or hash (4), elements in the
-        table's order: the same once both are RESTOREd on the oracle (scratch keys, deleted)."""
+        table's order: the same once both are RESTOREd on the oracle (scratch keys, deleted).
+        Of a stream (15): the same but for delivery times and seen-times (within the "xtimes"
+        tolerance), and Perdure's RESTOREs on the oracle (its CRC is right)."""
+        if a[0] == b[0] == 15:
+            ta, tb = stream_dump_times(a), stream_dump_times(b)
+            if ta is None or tb is None or ta[0] is None or ta[0] != tb[0] or a[-10:-8] != b[-10:-8]:
+                return False
+            if any(abs(x - y) > STREAM_TIME_TOLERANCE for x, y in zip(ta[1], tb[1])):
+                return False
+            probes = [(b"RESTORE", b"__dump_check_b__", b"0", b, b"REPLACE"), (b"DEL", b"__dump_check_b__")]
+            return self.s.redis.admin.pipeline(probes)[0] == ("+", b"OK")
         if a[0] != b[0] or a[0] not in (2, 4):
             return False
         read = (b"SMEMBERS",) if a[0] == 2 else (b"HGETALL",)
