@@ -321,6 +321,7 @@ GENS = (
     _xclaim,
     _xautoclaim,
     _xinfo,
+    lambda d: C(b"DUMP", skey(d), mode="dump"),  # the RDB layout: nodes, deleted entries, PELs
 )
 
 
