@@ -485,6 +485,42 @@ def test_xsetid_compares_with_last_live_entry(r2):
     assert ex(r2, "XADD", "s", "3-0", "a", "1") == b"3-0"
 
 
+def test_xsetid_back_then_same_id_again(r2):
+    # the listpack then holds 1-2 twice, the deleted one first: lookups skip deleted entries
+    pipe(r2, [("XADD", "s", "1-1", "a", "1"), ("XADD", "s", "1-2", "a", "2"), ("XDEL", "s", "1-2"),
+              ("XSETID", "s", "1-1"), ("XADD", "s", "1-2", "a", "3")])
+    assert ex(r2, "XRANGE", "s", "1-2", "1-2") == [[b"1-2", [b"a", b"3"]]]
+    ex(r2, "XGROUP", "CREATE", "s", "g", "0")
+    ex(r2, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    assert ex(r2, "XCLAIM", "s", "g", "c2", "0", "1-2") == [[b"1-2", [b"a", b"3"]]]
+    assert ex(r2, "XAUTOCLAIM", "s", "g", "c3", "0", "0") == [
+        b"0-0", [[b"1-1", [b"a", b"1"]], [b"1-2", [b"a", b"3"]]]]
+    assert ex(r2, "XDEL", "s", "1-2") == 1
+    assert ex(r2, "XRANGE", "s", "-", "+") == [[b"1-1", [b"a", b"1"]]]
+    ex(r2, "XDEL", "s", "1-1")
+    assert ex(r2, "XSETID", "s", "0-1") == b"OK"  # no live entry left
+    assert ex(r2, "XADD", "s", "0-5", "b", "1") == b"0-5"
+    assert ex(r2, "XREVRANGE", "s", "+", "-") == [[b"0-5", [b"b", b"1"]]]
+
+
+def test_xsetid_back_below_deleted_entries(r2):
+    # 1-5 and 1-9 stay in the listpack, deleted, before 1-3 and 1-7: they never end a range
+    pipe(r2, [("XADD", "s", "1-1", "a", "1"), ("XADD", "s", "1-5", "a", "1"), ("XADD", "s", "1-9", "a", "1"),
+              ("XDEL", "s", "1-5", "1-9"), ("XSETID", "s", "1-1"), ("XADD", "s", "1-3", "a", "2"),
+              ("XADD", "s", "1-7", "b", "2")])
+    assert ex(r2, "XRANGE", "s", "-", "1-4") == [[b"1-1", [b"a", b"1"]], [b"1-3", [b"a", b"2"]]]
+    assert ex(r2, "XRANGE", "s", "1-4", "+") == [[b"1-7", [b"b", b"2"]]]
+    assert ex(r2, "XREVRANGE", "s", "1-6", "-") == [[b"1-3", [b"a", b"2"]], [b"1-1", [b"a", b"1"]]]
+    assert ex(r2, "XREAD", "STREAMS", "s", "1-2") == [[b"s", [[b"1-3", [b"a", b"2"]], [b"1-7", [b"b", b"2"]]]]]
+    assert ex(r2, "RESTORE", "c", 0, ex(r2, "DUMP", "s")) == b"OK"
+    assert ex(r2, "XRANGE", "c", "-", "+") == ex(r2, "XRANGE", "s", "-", "+")
+    ex(r2, "XDEL", "s", "1-1")
+    # an exact MINID trim stops at the first entry at or above MINID, deleted or not (1-9)
+    assert ex(r2, "XTRIM", "s", "MINID", "1-6") == 0
+    assert ex(r2, "XTRIM", "s", "MINID", "1-8") == 2  # the last entry, 1-7, is below: whole node
+    assert ex(r2, "XLEN", "s") == 0
+
+
 def test_xsetid_empty_stream_accepts_anything(r2):
     fill(r2, n=3)
     ex(r2, "XTRIM", "s", "MAXLEN", "0")

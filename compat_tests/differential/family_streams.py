@@ -155,6 +155,22 @@ def _fill(draw):
     return Seq(*out)
 
 
+def _rewind(draw):
+    """XSETID moving the last ID back down to the last live entry, below deleted ones, then
+    XADDs between: a listpack whose deleted entries are out of ID order, even one ID twice
+    (as one step: entries at ms a < b < c, then c and maybe b deleted)."""
+    k = pick(draw, XK)
+    a = draw(st.integers(1, 57))
+    b, c = a + draw(st.integers(1, 2)), a + 3
+    both = draw(st.booleans())
+    out = [C(b"XADD", k, b"%d-0" % m, b"f", b"%d" % m) for m in (a, b, c)]
+    out.append(C(b"XDEL", k, b"%d-0" % c, *((b"%d-0" % b,) if both else ())))
+    out.append(C(b"XSETID", k, pick(draw, (b"%d-0" % a, b"%d-5" % a) + (() if both else (b"%d-0" % b,)))))
+    for _ in range(draw(st.integers(1, 2))):
+        out.append(C(b"XADD", k, b"%d-%d" % (draw(st.integers(a, c)), draw(st.integers(0, 6))), *fvs(draw)))
+    return Seq(*out)
+
+
 def _xtrim(draw):
     return C(b"XTRIM", skey(draw), *trim_args(draw, False))
 
@@ -307,7 +323,7 @@ def _xinfo(draw):
 
 
 GENS = (
-    _xadd, _xadd, _fill, _fill,
+    _xadd, _xadd, _fill, _fill, _rewind,
     _xtrim,
     lambda d: C(pick(d, (b"DEL", b"UNLINK")), pick(d, OWN)) if rare(d, 3) else C(b"XLEN", skey(d)),
     _xrange, _xrange,

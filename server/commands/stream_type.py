@@ -20,7 +20,11 @@ client observe about it:
   ``LIMIT`` and ``XINFO STREAM``'s ``radix-tree-keys`` / ``radix-tree-nodes`` come out as in
   Redis (``radix-tree-nodes`` is the node count of the canonical compressed radix tree of the
   nodes' 128-bit master IDs, which is what ``rax`` builds for keys of equal length);
-* ``last_id`` is the last generated ID (XSETID may move it beyond the last entry).
+* ``last_id`` is the last generated ID (XSETID may move it beyond the last entry, or back
+  down to the last live entry: then a new entry can have a smaller ID than a deleted one,
+  even the same ID, in the same listpack; Redis's iterators skip deleted entries before any
+  range check, so only live entries are in ID order.  A node where that happened is
+  ``unsorted``: its entries are searched linearly, never bisected).
 
 Consumer groups: :class:`Group` (``last_id``, a PEL, consumers by name) and
 :class:`Consumer` (``seen`` time, its own PEL); a PEL entry is a :class:`Nack` shared by the
@@ -184,9 +188,25 @@ class Node:
     the bound comes near ``stream-node-max-bytes`` (or before an entry loses its fields).
     ``head``: every entry before this index is deleted (where forward scans may start).
     ``dead``: the field/value lists of the deleted entries (``vals`` holds None for them), by
-    index, or None when there is none."""
+    index, or None when there is none.  ``unsorted``: an entry was appended with an ID not
+    above a (deleted) entry's (see the module docstring)."""
 
-    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base", "sized", "ub", "head", "dead")
+    __slots__ = ("ids", "idb", "vals", "fields", "live", "deleted", "base", "sized", "ub", "head", "dead",
+                 "unsorted")
+
+    def live_index(self, i: int) -> int:
+        """The index of the live entry ``i``, or -1."""
+        ids = self.ids
+        if self.unsorted:
+            vals = self.vals
+            for ei in range(self.head, len(ids)):
+                if ids[ei] == i and vals[ei] is not None:
+                    return ei
+            return -1
+        ei = bisect_left(ids, i)
+        if ei < len(ids) and ids[ei] == i and self.vals[ei] is not None:
+            return ei
+        return -1
 
     def materialize(self) -> None:
         """Make ``base`` exact for every entry (they must all still hold their fields)."""
@@ -238,6 +258,7 @@ class Node:
         n.ub = self.ub
         n.head = self.head
         n.dead = None if self.dead is None else dict(self.dead)
+        n.unsorted = self.unsorted
         return n
 
 
@@ -399,12 +420,15 @@ class Stream:
             node.ub = 0
             node.head = 0  # entries before this index are all deleted
             node.dead = None
+            node.unsorted = False
             nodes.append(node)
             self.keys.append(i)
         else:
             # an upper bound: flags, deltas, num-fields, lp-count and each element's header
             # and backlen take at most 52 + 10 per element
             node.ub += tot + 10 * len(fv) + 52
+            if i <= node.ids[-1]:  # (below a deleted entry: XSETID moved the last ID down)
+                node.unsorted = True
             node.ids.append(i)
             node.idb.append(idb)
             node.vals.append(fv)
@@ -421,13 +445,21 @@ class Stream:
 
     # ---- reading -----------------------------------------------------------------------
     def _locate(self, start: int):
-        """(node index, entry index) of the first entry (live or not) with ID >= start."""
+        """(node index, entry index) where a forward scan from ``start`` begins: the first
+        entry (live or not) with ID >= start (in an unsorted node: the first live one)."""
         keys = self.keys
         ni = bisect_right(keys, start) - 1
         if ni < 0:
             return 0, 0
         node = self.nodes[ni]
-        ei = bisect_left(node.ids, start)
+        if node.unsorted:
+            ids = node.ids
+            vals = node.vals
+            ei = node.head
+            while ei < len(ids) and (vals[ei] is None or ids[ei] < start):
+                ei += 1
+        else:
+            ei = bisect_left(node.ids, start)
         if ei == len(node.ids):
             return ni + 1, 0
         return ni, ei
@@ -451,10 +483,10 @@ class Stream:
                 if ei < node.head:
                     ei = node.head
                 while ei < n:
-                    if ids[ei] > end:
-                        return out
                     v = vals[ei]
-                    if v is not None:
+                    if v is not None:  # (a deleted entry never ends the range)
+                        if ids[ei] > end:
+                            return out
                         out.append([idb[ei], v])
                         if ids_out is not None:
                             ids_out.append(ids[ei])
@@ -467,17 +499,18 @@ class Stream:
         ni = bisect_right(self.keys, end) - 1
         if ni < 0:
             return out
-        ei = bisect_right(nodes[ni].ids, end) - 1
+        node = nodes[ni]
+        ei = len(node.ids) - 1 if node.unsorted else bisect_right(node.ids, end) - 1
         while ni >= 0:
             node = nodes[ni]
             ids = node.ids
             vals = node.vals
             idb = node.idb
             while ei >= 0:
-                if ids[ei] < start:
-                    return out
                 v = vals[ei]
-                if v is not None:
+                if v is not None and ids[ei] <= end:  # (deleted entries never end the range)
+                    if ids[ei] < start:
+                        return out
                     out.append([idb[ei], v])
                     if count and len(out) >= count:
                         return out
@@ -493,10 +526,8 @@ class Stream:
         if ni < 0:
             return None
         node = self.nodes[ni]
-        ei = bisect_left(node.ids, i)
-        if ei < len(node.ids) and node.ids[ei] == i:
-            return node.vals[ei]
-        return None
+        ei = node.live_index(i)
+        return None if ei < 0 else node.vals[ei]
 
     def last_valid_id(self) -> int:
         """streamLastValidID: the ID of the last live entry (0 when there is none)."""
@@ -523,8 +554,8 @@ class Stream:
         if ni < 0:
             return False
         node = self.nodes[ni]
-        ei = bisect_left(node.ids, i)
-        if ei == len(node.ids) or node.ids[ei] != i or node.vals[ei] is None:
+        ei = node.live_index(i)
+        if ei < 0:
             return False
         if node.live == 1:
             self._drop_node(ni)
@@ -572,7 +603,9 @@ class Stream:
             vals = node.vals
             ids = node.ids
             done = 0
-            ei = node.head  # (skipping entries known to be deleted changes nothing)
+            # (skipping entries known to be deleted changes nothing, unless the node is
+            # unsorted: a deleted entry at or above MINID stops the trim, as in Redis)
+            ei = 0 if node.unsorted and minid is not None else node.head
             n = len(ids)
             if node.dead is None:
                 node.dead = {}

@@ -138,7 +138,8 @@ def _node_from(master: int, lp: bytes) -> Node:
     mms = master >> 64
     mseq = master & MASK64
     seen_live = seen_del = 0
-    prev = -1
+    prev = prev_live = -1
+    unsorted = False
     try:
         while p < n:
             flags = _int(els[p], "flags")
@@ -163,9 +164,15 @@ def _node_from(master: int, lp: bytes) -> Node:
                 raise RdbError("stream listpack corrupt: bad entry")
             p += 1
             i = ms << 64 | seq
-            if i <= prev or i < master:
+            # only live entries are in ID order: after XSETID moved the last ID down, an
+            # entry may sort before (or equal) a deleted one (see stream_type)
+            if i < master or (i <= prev_live and not flags & F_DELETED):
                 raise RdbError("stream listpack corrupt: entry IDs out of order")
-            prev = i
+            if i <= prev:
+                unsorted = True
+            prev = max(prev, i)
+            if not flags & F_DELETED:
+                prev_live = i
             node.ids.append(i)
             node.idb.append(fmt_id(i))
             if flags & F_DELETED:
@@ -182,6 +189,7 @@ def _node_from(master: int, lp: bytes) -> Node:
     node.live = live
     node.deleted = deleted
     node.dead = dead or None
+    node.unsorted = unsorted
     _size_fields(node, len(lp) - int_size(live) - int_size(deleted))
     return node
 
@@ -224,7 +232,7 @@ def load_stream(t: int, r: Reader) -> Stream:
         node = _node_from(master, r.string())
         if node.ids[0] < master:
             raise RdbError("stream node key does not match its entries")
-        prev = node.ids[-1]
+        prev = master  # (a node's deleted entries may sort after the next node's key)
         s.nodes.append(node)
         s.keys.append(master)
     s.length = r.length()
