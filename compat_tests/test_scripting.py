@@ -636,6 +636,31 @@ def test_library_errors(r2):
     assert not bad
 
 
+NEGATIVE_ZERO_CASES = [
+    # -0 keeps its sign wherever C formats it: cjson (%.14g), struct, redis.call (%.17g)
+    ("return cjson.encode(-0)", b"-0"),
+    ("return cjson.encode({1, -0})", b"[1,-0]"),
+    ("return cjson.encode({a = -0})", b'{"a":-0}'),
+    ("return cjson.encode({[-0] = 1})", b'{"-0":1}'),
+    ("local z = -0 return cjson.encode({0, z, 1, a = {b = z}})", b'{"1":-0,"2":-0,"3":1,"a":{"b":-0}}'),
+    ("return tostring(cjson.decode(-0))", b"-0"),
+    ("return struct.pack('>d', -0)", b"\x80" + b"\x00" * 7),
+    ("return struct.pack('<f', -0)", b"\x00\x00\x00\x80"),
+    ("return struct.pack('s', -0)", b"-0\x00"),
+    ("local z = -0 return redis.call('ECHO', z)", b"-0"),
+    ("local z = -0 return redis.pcall('HSET', 'nz', 'f', z) .. redis.call('HGET', 'nz', 'f')", b"1-0"),
+    ("return redis.call('ECHO', 0)", b"0"),
+    ("return redis.call('ECHO', 0/0)", b"-nan"),
+    ("return redis.call('ECHO', -(0/0))", b"nan"),
+]
+
+
+def test_negative_zero_and_nan_keep_their_sign(r2):
+    bad = [(script, got, expected) for script, expected in NEGATIVE_ZERO_CASES
+           if (got := ex(r2, "EVAL", script, "0")) != expected]
+    assert not bad
+
+
 # --------------------------------------------------------------------------- EVALSHA / SCRIPT
 
 

@@ -345,7 +345,9 @@ class Scripting:
     # ---- called from Lua ----------------------------------------------------------------------
     def call(self, raise_error, *args):
         """luaRedisGenericCommand: (value, None), or (message, 1) for an error the glue prefixes
-        with the script's position, or (message, 2) for a command error redis.call raises."""
+        with the script's position, or (message, 2) for a command error redis.call raises; or
+        (None, 3): call again with the numbers formatted by Lua (a 0 may be a -0, which Redis
+        sends as "-0" and lupa hands over as 0; a NaN, which C prints "-nan" or "nan")."""
         run = self.run
         if not args:
             return _NOARGS, 1
@@ -355,8 +357,12 @@ class Scripting:
             if t is bytes:
                 argv.append(a)
             elif t is int:
+                if not a:
+                    return None, 3
                 argv.append(b"%d" % a if -10 ** 17 < a < 10 ** 17 else b"%.17g" % a)
             elif t is float:
+                if a != a:
+                    return None, 3
                 argv.append(b"%.17g" % a)
             else:
                 return _ARGTYPES, 1

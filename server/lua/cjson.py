@@ -71,9 +71,10 @@ class Config:
 
 
 class _Encoder:
-    def __init__(self, cfg: Config, is_null):
+    def __init__(self, cfg: Config, is_null, neg_zero=None):
         self.cfg = cfg
         self.is_null = is_null
+        self.neg_zero = neg_zero  # (t, k) -> is t[k] a -0 (lupa hands -0 over as 0)?
         self.out = []
 
     def fail(self, v, reason):
@@ -144,7 +145,10 @@ class _Encoder:
             for j in range(1, int(mx) + 1):
                 if j > 1:
                     out.append(b",")
-                self.value(t[j], depth)
+                v = t[j]
+                if v == 0 and type(v) is int and self.neg_zero(t, j):
+                    v = -0.0
+                self.value(v, depth)
             out.append(b"]")
             return
         out.append(b"{")
@@ -158,10 +162,12 @@ class _Encoder:
                 out.append(b":")
             elif isinstance(k, (int, float)) and not isinstance(k, bool):
                 out.append(b'"')
-                self.number(k)
+                self.number(-0.0 if k == 0 and self.neg_zero(t, None) else k)
                 out.append(b'":')
             else:
                 self.fail(k, "table key must be a number or string")
+            if v == 0 and type(v) is int and self.neg_zero(t, k):
+                v = -0.0
             self.value(v, depth)
         out.append(b"}")
 
@@ -420,7 +426,24 @@ class _Lua:
     weak reference: they are themselves referenced from that state, and a strong reference back
     would keep a flushed state (SCRIPT FLUSH) alive forever."""
 
-    __slots__ = ("rt", "loadstring", "null", "is_null", "__weakref__")
+    __slots__ = ("rt", "loadstring", "null", "is_null", "neg_zero", "__weakref__")
+
+
+# What lupa cannot tell Python: whether a number is -0 (it hands -0 over as the integer 0).
+# neg_zero(t, k): is t[k] -0 (k nil: is t's key 0 a -0)?  _ENCODE_NEG_ZERO: cjson.encode of a
+# -0 itself answers "-0" in the glue.
+_NEG_ZERO_CODE = b"""
+local rawget, next = rawget, next
+return function(t, k)
+  if k == nil then
+    for key in next, t do if key == 0 then return 1 / key < 0 end end
+    return false
+  end
+  local v = rawget(t, k)
+  return v == 0 and 1 / v < 0
+end
+"""
+_ENCODE_NEG_ZERO = b"  local v = ... if v == 0 and 1 / v < 0 and select('#', ...) == 1 then return '-0' end"
 
 
 def install(rt, loadstring, keep):
@@ -432,6 +455,7 @@ def install(rt, loadstring, keep):
     h.rt = rt
     h.loadstring = loadstring
     h.null, h.is_null = loadstring(null_code, b"=perdure")()
+    h.neg_zero = loadstring(_NEG_ZERO_CODE, b"=perdure")()
     keep.append(h)
     return _make(weakref.ref(h))
 
@@ -448,10 +472,13 @@ def _make(lua):
     def is_null(v):
         return lua().is_null(v) is True
 
+    def neg_zero(t, k):
+        return lua().neg_zero(t, k) is True
+
     def encode(*a):
         if len(a) != 1:
             raise ArgError("bad argument #1 to 'encode' (expected 1 argument)")
-        enc = _Encoder(cfg, is_null)
+        enc = _Encoder(cfg, is_null, neg_zero)
         enc.value(a[0], 0)
         return b"".join(enc.out)
 
@@ -516,7 +543,8 @@ def _make(lua):
         b"encode_invalid_numbers": _bool_cfg("encode_invalid", "encode_invalid_numbers", True),
         b"decode_invalid_numbers": _bool_cfg("decode_invalid", "decode_invalid_numbers"),
     }
-    lib = glue(rt, loadstring, list(funcs), funcs, variadic=(b"encode_sparse_array",))
+    lib = glue(rt, loadstring, list(funcs), funcs, variadic=(b"encode_sparse_array",),
+               negzero=(b"decode",), pre={b"encode": _ENCODE_NEG_ZERO})
     lib[b"null"] = null
     lib[b"_NAME"] = b"cjson"
     lib[b"_VERSION"] = b"2.1.0"

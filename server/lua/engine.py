@@ -136,10 +136,19 @@ local redis = {}
 local pycall, pycall_packed = py.call, py.call_packed
 -- lupa cannot pass about 8000 arguments to Python (unpack allows that many): pack those
 local PACK_ABOVE = 4000
+-- numbers as Redis formats them (%.17g), for when Python cannot (lupa hands -0 over as 0)
+local function formatted(argc, ...)
+  local t = {...}
+  for i = 1, argc do
+    if type(t[i]) == 'number' then t[i] = sformat('%.17g', t[i]) end
+  end
+  return t
+end
 redis.call = function(...)
   local r, e
   local argc = select('#', ...)
   if argc > PACK_ABOVE then r, e = pycall_packed(true, {...}, argc) else r, e = pycall(true, ...) end
+  if e == 3 then r, e = pycall_packed(true, formatted(argc, ...), argc) end
   if e then
     if e == 1 then r = where() .. r end
     error(r, 0)
@@ -150,6 +159,7 @@ redis.pcall = function(...)
   local r, e
   local argc = select('#', ...)
   if argc > PACK_ABOVE then r, e = pycall_packed(false, {...}, argc) else r, e = pycall(false, ...) end
+  if e == 3 then r, e = pycall_packed(false, formatted(argc, ...), argc) end
   if e then return {err = where() .. r} end
   return r
 end

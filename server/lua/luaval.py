@@ -132,26 +132,46 @@ def number2str(v) -> bytes:
     return b"%.14g" % v
 
 
-def glue(rt, loadstring, names, pyfuncs, variadic=()) -> object:
+def glue(rt, loadstring, names, pyfuncs, variadic=(), negzero=(), pre=None) -> object:
     """A Lua table of functions named ``names``, each calling ``pyfuncs[name](*args)``.  The
     Python side returns its results (a tuple for several); a first element equal to
     :data:`LUA_ERROR` makes the glue raise the second as a Lua error at the caller's level
     (where a C library's ``luaL_error`` points).  Functions in ``variadic`` may return any
-    number of values (others at most one)."""
+    number of values (others at most one).
+
+    lupa hands a Lua ``-0`` to Python as the integer 0, losing its sign.  Functions in
+    ``negzero`` get a ``-0`` argument as the string ``"-0"`` instead: for a C function that
+    reads it with ``luaL_checknumber`` (-0.0) or ``luaL_checklstring`` ("-0", as ``%.14g``
+    prints it) that is the same value.  ``pre``: name -> Lua statements run first (the
+    arguments are ``...``), which may answer by themselves."""
     code = [b"local py, E = ...\nlocal error, select, unpack = error, select, unpack\n"
             b"local M = {}\nlocal n = 0\n"
-            b"local function pack(...) n = select('#', ...); return {...} end\n"]
+            b"local function pack(...) n = select('#', ...); return {...} end\n"
+            b"local function nz(...)\n"
+            b"  local c = select('#', ...)\n"
+            b"  for i = 1, c do\n"
+            b"    local v = select(i, ...)\n"
+            b"    if v == 0 and 1 / v < 0 then\n"
+            b"      local t = {...}\n"
+            b"      for j = i, c do local w = t[j] if w == 0 and 1 / w < 0 then t[j] = '-0' end end\n"
+            b"      return unpack(t, 1, c)\n"
+            b"    end\n"
+            b"  end\n"
+            b"  return ...\n"
+            b"end\n"]
     for name in names:
+        args = b"nz(...)" if name in negzero else b"..."
+        first = (pre or {}).get(name, b"")
         if name in variadic:
-            code.append(b"do local f = py['%s']\nM['%s'] = function(...)\n"
-                        b"  local r = pack(f(...))\n"
+            code.append(b"do local f = py['%s']\nM['%s'] = function(...)\n%s\n"
+                        b"  local r = pack(f(%s))\n"
                         b"  if r[1] == E then error(r[2], 2) end\n"
-                        b"  return unpack(r, 1, n)\nend end\n" % (name, name))
+                        b"  return unpack(r, 1, n)\nend end\n" % (name, name, first, args))
         else:
-            code.append(b"do local f = py['%s']\nM['%s'] = function(...)\n"
-                        b"  local a, b = f(...)\n"
+            code.append(b"do local f = py['%s']\nM['%s'] = function(...)\n%s\n"
+                        b"  local a, b = f(%s)\n"
                         b"  if a == E then error(b, 2) end\n"
-                        b"  return a\nend end\n" % (name, name))
+                        b"  return a\nend end\n" % (name, name, first, args))
     code.append(b"return M\n")
     chunk = loadstring(b"".join(code), b"=perdure")
     if isinstance(chunk, tuple):

@@ -223,7 +223,7 @@ def size(*args):
 
 def install(rt, loadstring, keep):
     funcs = {b"pack": pack, b"unpack": unpack, b"size": size}
-    return glue(rt, loadstring, list(funcs), funcs, variadic=(b"unpack",))
+    return glue(rt, loadstring, list(funcs), funcs, variadic=(b"unpack",), negzero=list(funcs))
 
 
 __all__ = ["install", "checkinteger"]
