@@ -102,6 +102,18 @@ BAD_PAYLOADS = (
 )
 
 
+# well-formed encodings with bad content, refused by sanitize-dump-payload yes (without it
+# Redis takes them and may crash on them later: only restored under it, see _sanitized)
+INSANE_PAYLOADS = (
+    _payload(PAYLOADS["zhash"][:-10].replace(b"\x02f2", b"\x02f1")),                # a field twice
+    _payload(PAYLOADS["intset"][:-10].replace(bytes.fromhex("fbff01000200"),
+                                               bytes.fromhex("fbff02000100"))),  # unsorted
+    _payload(PAYLOADS["intset"][:-10].replace(bytes.fromhex("fbff01000200"),
+                                               bytes.fromhex("fbff01000100"))),  # a member twice
+    _payload(PAYLOADS["zzset"][:-10].replace(b"\x01b", b"\x01a")),                  # a member twice
+)
+
+
 def dkey(draw):
     """One of the family's keys, or (1 in 8) any key."""
     return K.key(draw, DK)
@@ -182,6 +194,14 @@ def _restore(draw, k=None):
 # Shared integers (0..9999) are one object in Redis, whose access clock every key holding
 # that value moves: their clocks are left out (UNSHARED: the payloads without PAYLOADS["int"]).
 UNSHARED = tuple(p for name, p in PAYLOADS.items() if name != "int")
+
+
+def _sanitized(draw):
+    """RESTORE under sanitize-dump-payload yes (deep checks of every ziplist/intset/listpack)."""
+    payload = pick(draw, INSANE_PAYLOADS) if draw(st.booleans()) else _restore_payload(draw)
+    return Seq(C(b"CONFIG", b"SET", b"sanitize-dump-payload", pick(draw, (b"yes", b"clients"))),
+               C(b"RESTORE", pick(draw, DK), b"0", payload, b"REPLACE"),
+               C(b"CONFIG", b"SET", b"sanitize-dump-payload", b"no"))
 
 
 def _restore_idle(draw):
@@ -314,6 +334,7 @@ CONFIG_POOL = (
                                         "", "allkeys-lru ")),
     ("acl-pubsub-default", "allchannels", ("resetchannels", "allchannels", "all")),
     ("repl-diskless-load", "disabled", ("on-empty-db", "swapdb", "disabled", "yes")),
+    ("sanitize-dump-payload", "no", ("yes", "clients", "no", "YES", "maybe")),
     ("notify-keyspace-events", "", ("KEA", "Kg$", "Ex", "A", "KA", "Kx", "Em", "KEAm", "Z", "n", "gK", "")),
     ("save", "", ("", "100 10", "3600 1 300 100", "1", "abc", "0 1", "10 -1", "1 2 3")),
     ("client-output-buffer-limit",
@@ -362,7 +383,7 @@ def _config_misc(draw):
 
 
 GENS = (
-    _create, _create, _create, _dump, _dump, _dump, _dump_any, _dump_any, _restore, _restore, _restore, _restore_idle, _lfu,
+    _create, _create, _create, _dump, _dump, _dump, _dump_any, _dump_any, _restore, _sanitized, _restore, _restore, _restore_idle, _lfu,
     _object, _object, _move, _copy, _copy, _swapdb, _keys_read, _in_db, _in_db, _in_db, _select_bad,
     _config_set, _config_set, _config_misc,
     lambda d: C(b"TYPE", dkey(d)),
