@@ -736,6 +736,16 @@ def test_script_debug(r2):
     assert err(r2, "SCRIPT", "DEBUG", "maybe") == "ERR Use SCRIPT DEBUG YES/SYNC/NO"
 
 
+def test_script_debug_refused_behind_pending_replies(raw):
+    """clientHasPendingReplies: an earlier reply of the same pipeline, or EXEC's header."""
+    pipe = b"PING\r\nSCRIPT DEBUG NO\r\nMULTI\r\nSCRIPT DEBUG maybe\r\nEXEC\r\n"
+    raw.send(pipe)
+    pending = b"-ERR SCRIPT DEBUG must be called outside a pipeline\r\n"
+    assert [raw.recv_reply() for _ in range(5)] == [
+        b"+PONG\r\n", pending, b"+OK\r\n", b"+QUEUED\r\n", b"*1\r\n" + pending]
+    assert raw.cmd("SCRIPT", "DEBUG", "NO") == b"+OK\r\n"
+
+
 def test_script_kill_without_script(r2):
     assert err(r2, "SCRIPT", "KILL") == "NOTBUSY No scripts in execution right now."
 

@@ -562,6 +562,10 @@ def script(c, argv):
     if sub == b"kill" and n == 2:
         return s.kill()
     if sub == b"debug" and n == 3:
+        # clientHasPendingReplies: an earlier reply of the same pipeline not written yet, or
+        # EXEC's own array header
+        if c.in_exec or c.output_pending():
+            raise RedisError("ERR SCRIPT DEBUG must be called outside a pipeline")
         mode = argv[2].lower()
         if mode == b"no":
             return resp.OK
