@@ -127,6 +127,7 @@ LUA_TO_RESP2 = [
     ("redis.setresp(3); return {redis.call('get', 'nokey')}", b"*0\r\n"),
     ("redis.setresp(3); return true", b":1\r\n"),
     ("redis.setresp(3); return false", b":0\r\n"),
+    ("redis.setresp(3); return {true, false, {true}}", b"*3\r\n:1\r\n:0\r\n*1\r\n:1\r\n"),
     ("redis.setresp(3); return redis.call('hgetall', 'nokey')", b"*0\r\n"),
 ]
 

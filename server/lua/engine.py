@@ -416,6 +416,8 @@ local function enc(v, out, n, cp, lp, sp)
   elseif t == 'boolean' then
     if lp == 2 then
       if v then out[n + 1] = ':1\\r\\n' elseif cp == 2 then out[n + 1] = '$-1\\r\\n' else out[n + 1] = '_\\r\\n' end
+    elseif cp == 2 then
+      out[n + 1] = v and ':1\\r\\n' or ':0\\r\\n'   -- addReplyBool to a RESP2 caller
     else
       out[n + 1] = v and '#t\\r\\n' or '#f\\r\\n'
     end
