@@ -46,6 +46,11 @@ UNHASH_RULES = tuple(b"!" + h for h in SHA.values()) + (b"!" + SHA[b"pw2"][1:] +
 KEY_RULES = (b"allkeys", b"resetkeys", b"~*", b"~s*", b"~h?", b"~*1", b"~[lz]*", b"~st[12]",
              b"~x", b"~nomatch", b"~", b"%R~s*", b"%RW~*")
 CHANNEL_RULES = (b"allchannels", b"resetchannels", b"&*", b"&ch*", b"&news", b"&", b"&n?ws")
+# Redis glob corner cases (stringmatchlen), matched against GLOB_NAMES by EXISTS and PUBLISH
+GLOBS = (b"[a-c]?", b"\\*", b"*\\", b"[^a]*", b"[]", b"[a-]*", b"a\\", b"[\\]]", b"[z-a]", b"[!a]*",
+         b"a[", b"?", b"*?*", b"[[]*", b"[a-c-e]", b"\\[a]", b"*[^]", b"[\\", b"a**b", b"[^-]")
+GLOB_NAMES = (b"a", b"b", b"*", b"\\", b"]", b"[", b"ab", b"a[", b"-", b"e", b"d", b"z", b"^", b"!",
+              b"[a]", b"axb", b"ab[", b"")
 CATS = (b"all", b"read", b"write", b"string", b"hash", b"list", b"set", b"sortedset", b"keyspace",
         b"fast", b"connection", b"transaction", b"pubsub", b"bitmap", b"geo", b"stream",
         b"blocking", b"scripting", b"hyperloglog")
@@ -198,6 +203,12 @@ def _keyspec(draw):
     return C(*args, mode="sort" if unordered else "exact")
 
 
+def _glob_probe(draw):
+    """Key and channel globs against awkward names: Redis's stringmatchlen, byte for byte."""
+    name = pick(draw, GLOB_NAMES)
+    return pick(draw, (C(b"EXISTS", name), C(b"PUBLISH", name, b"m"), C(b"TYPE", name)))
+
+
 def _pubsub(draw):
     ch = pick(draw, (b"news", b"chat", b"ch1", b"n?ws", b"ch*", b"*"))
     return C(*pick(draw, ((b"SUBSCRIBE", ch), (b"PSUBSCRIBE", ch), (b"UNSUBSCRIBE", ch),
@@ -211,7 +222,7 @@ def _side_cmd(draw, name):
     if roll < 12:
         return _keyspec(draw)
     if roll < 14:
-        return _pubsub(draw)
+        return _pubsub(draw) if rare(draw, 2) else _glob_probe(draw)
     return pick(draw, (
         C(b"ACL", b"WHOAMI"), C(b"ACL", b"GETUSER", name, mode="acl"), C(b"ACL", b"LIST", mode="acl"),
         C(b"ACL", b"SETUSER", name, b"+@all"), C(b"ACL", b"CAT"), C(b"ACL", b"LOG", b"1", mode="acllog"),
@@ -240,7 +251,12 @@ def _main_cmd(draw, name):
 def _session(draw):
     name = pick(draw, USERS)
     steps = []
-    if not rare(draw, 3):  # mostly a user that can log in, with some rights
+    if rare(draw, 4):  # glob patterns only, and probes of them
+        steps.append(("main", C(b"ACL", b"SETUSER", name, b"reset", b"resetchannels", b"on", b">pw1", b"+@all",
+                                *[pick(draw, (b"~", b"&")) + pick(draw, GLOBS) for _ in range(draw(st.integers(1, 3)))],
+                                mode="acl")))
+        steps.extend(("side", _glob_probe(draw)) for _ in range(draw(st.integers(1, 5))))
+    elif not rare(draw, 3):  # mostly a user that can log in, with some rights
         steps.append(("main", C(b"ACL", b"SETUSER", name, b"reset", b"on", b">pw1",
                                 *[pick(draw, KEY_RULES[:9]) for _ in range(draw(st.integers(0, 2)))],
                                 *[pick(draw, CHANNEL_RULES[:5]) for _ in range(draw(st.integers(0, 1)))],
