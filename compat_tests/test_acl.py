@@ -728,6 +728,27 @@ def test_noperm_in_multi_is_logged_with_multi_context(r2, make_client):
     assert (entry[b"reason"], entry[b"context"], entry[b"object"]) == (b"command", b"multi", b"get")
 
 
+def test_exec_checks_each_command_as_the_user_a_queued_auth_switched_to(r2, make_raw):
+    """execCommand re-checks every queued command against the client's user *at that point*:
+    an AUTH queued earlier in the same transaction has already switched it."""
+    setuser(r2, "alice", "on", ">pw", "~s*", "+@all")
+    setuser(r2, "bob", "on", ">pw", "~h*", "+@all", "-get")
+    conn = make_raw()
+    assert conn.cmd("MULTI") == b"+OK\r\n"
+    for args in (("AUTH", "alice", "pw"), ("GET", "s1"), ("GET", "h1"), ("AUTH", "bob", "pw"),
+                 ("GET", "h1"), ("HGET", "h1", "f")):
+        assert conn.cmd(*args) == b"+QUEUED\r\n"
+    changed = (b"-NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+               b"the EXEC call. This command is no longer allowed for the following reason: ")
+    assert conn.cmd("EXEC") == (b"*6\r\n+OK\r\n$-1\r\n" + changed + b"no permission to touch the "
+                                b"specified keys\r\n+OK\r\n" + changed + b"no permission to execute "
+                                b"the command or subcommand\r\n$-1\r\n")
+    assert conn.cmd("ACL", "WHOAMI") == b"$3\r\nbob\r\n"
+    entries = _log(r2)
+    assert [(e[b"reason"], e[b"context"], e[b"object"], e[b"username"]) for e in entries] == [
+        (b"command", b"multi", b"get", b"bob"), (b"key", b"multi", b"h1", b"alice")]
+
+
 def test_script_calls_are_checked(r2, make_client):
     setuser(r2, "alice", "on", ">pw", "~*", "+@all", "-get")
     c = login(make_client, "alice")

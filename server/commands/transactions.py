@@ -162,15 +162,14 @@ def exec_(c, argv):
     c.multi = None
     c.multi_error = False
     c.dirty_cas = False
-    user = c.user
-    check_acl = user is not None and not user.unrestricted
     call = dispatch.call
     replies = []
     c.in_exec = True
     buf = begin_effects(srv)
     try:
         for cmd, a in queued:
-            if check_acl:
+            user = c.user  # per command: a queued AUTH / HELLO AUTH switches the user mid-EXEC
+            if user is not None and not user.unrestricted:
                 denied = srv.acl_check(c, cmd, a, "multi")
                 if denied is not None:
                     err = RedisError(acl_commands.EXEC_MESSAGE % acl_commands.EXEC_REASONS[denied.reason])
