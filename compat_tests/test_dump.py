@@ -328,6 +328,31 @@ def test_restore_access_clock_seen_inside_multi(r2, _policy):
     assert ex(r2, "OBJECT", "FREQ", "c") == 100
 
 
+def test_restore_relative_ttl_overflow_is_already_expired(r2):
+    """ttl + mstime() overflows a long long in Redis: negative, so the key is already expired
+    (OK, nothing created); a relative TTL that does not overflow is kept."""
+    r2.set("a", "v")
+    p = ex(r2, "DUMP", "a")
+    assert ex(r2, "RESTORE", "b", 9223372036854775807, p) == b"OK"
+    assert ex(r2, "EXISTS", "b") == 0
+    assert ex(r2, "RESTORE", "b", 9223372036854775000, p) == b"OK"
+    assert ex(r2, "EXISTS", "b") == 0
+    assert ex(r2, "RESTORE", "b", 9000000000000000000, p) == b"OK"
+    assert ex(r2, "PTTL", "b") > 8999999999999990000
+
+
+def test_restore_idletime_overflow_wraps_like_c(r2, _policy):
+    """objectSetLRUOrLFU computes lru_idle*1000/1000 in a long long: a huge IDLETIME wraps
+    (9223372036854775807 * 1000 is -1000: an access time one second ahead of the clock, so the
+    24-bit clock reads almost a full turn idle) instead of landing half-way round the clock."""
+    r2.set("a", "v")
+    p = ex(r2, "DUMP", "a")
+    assert ex(r2, "RESTORE", "b", 0, p, "IDLETIME", 9223372036854775807) == b"OK"
+    assert 2 ** 24 - 10 <= ex(r2, "OBJECT", "IDLETIME", "b") <= 2 ** 24 - 2
+    assert ex(r2, "RESTORE", "c", 0, p, "IDLETIME", 9223372036854775) == b"OK"
+    assert 2 ** 23 - 20 <= ex(r2, "OBJECT", "IDLETIME", "c") <= 2 ** 23 + 20
+
+
 # ---- MIGRATE between two instances of the target -------------------------------------------
 
 

@@ -89,7 +89,7 @@ def restore(c, argv):
     srv = c.server
     deleted = db.delete(key) if replace else False
     if ttl and not absttl:
-        ttl += int(time.time() * 1000)
+        ttl = _wrap64(ttl + int(time.time() * 1000))  # C's long long: an overflow wraps negative
     if ttl and ttl <= int(time.time() * 1000) and not srv.loading:
         if deleted:
             db.changed(key, b"del", "g")
@@ -123,10 +123,17 @@ def _access_clock(srv, idle: int, freq: int):
     if idle < 0:
         return None
     now = srv.lruclock
+    ms = _wrap64(idle * 1000)  # seconds * 1000 / LRU_CLOCK_RESOLUTION, in C: wraps, truncates
+    idle = ms // 1000 if ms >= 0 else -(-ms // 1000)
     lru = now - idle
     if lru < 0:  # the wrapping clock underflows: half-way in the wrap-around, as Redis does
         lru = (now + eviction.LRU_CLOCK_MAX // 2) % eviction.LRU_CLOCK_MAX
-    return lru
+    return lru & eviction.LRU_CLOCK_MAX  # the object's 24-bit lru field
+
+
+def _wrap64(v: int) -> int:
+    """``v`` as a C int64 computation leaves it: overflow wraps around."""
+    return (v + 2**63) % 2**64 - 2**63
 
 
 # ---- MIGRATE ---------------------------------------------------------------------------------
