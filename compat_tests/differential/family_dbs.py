@@ -172,9 +172,9 @@ def _restore_payload(draw):
 
 # absolute ms: in the past (the key is not created / deleted) or in 2100
 ABS_TTLS = (b"1", b"1000", b"4102444800000", b"4102444800123")
-REL_TTLS = (b"0", b"0", b"86400000", b"100000000")
+REL_TTLS = (b"0", b"0", b"86400000", b"100000000", b"9223372036854775807")  # the last: now + ttl overflows
 BAD_TTLS = (b"-1", b"-100", b"abc", b"", b"1.5", b"9223372036854775808")
-IDLES = (b"0", b"5", b"1000", b"100000000", b"1099511627776", b"-1", b"abc")
+IDLES = (b"0", b"5", b"1000", b"100000000", b"1099511627776", b"9223372036854775807", b"-1", b"abc")
 FREQS = (b"0", b"5", b"100", b"255", b"256", b"-1", b"abc")
 
 
@@ -207,7 +207,7 @@ def _sanitized(draw):
 def _restore_idle(draw):
     """RESTORE ... IDLETIME n, then OBJECT IDLETIME before any read touches the key."""
     k = pick(draw, DK)
-    return Seq(C(b"RESTORE", k, b"0", pick(draw, UNSHARED), b"REPLACE", b"IDLETIME", pick(draw, IDLES[:5])),
+    return Seq(C(b"RESTORE", k, b"0", pick(draw, UNSHARED), b"REPLACE", b"IDLETIME", pick(draw, IDLES[:6])),
                C(b"OBJECT", b"IDLETIME", k, mode="idletime"), C(b"OBJECT", b"FREQ", k))
 
 
