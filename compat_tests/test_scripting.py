@@ -623,6 +623,8 @@ LIBRARY_ERRORS = [
     ("return struct.size('c0')", "bad argument #1 to 'size' (option 'c0' has no fixed size)"),
     ("return struct.pack('z', 1)", "bad argument #1 to 'pack' (invalid format option 'z')"),
     ("return {struct.unpack('>I2', 'a')}", "bad argument #2 to 'unpack' (data string too short)"),
+    ("return struct.pack('c5', 'ab')", "bad argument #3 to 'pack' (string too short)"),
+    ("return struct.pack('i c5', 1, 'ab')", "bad argument #4 to 'pack' (string too short)"),
     ("return {struct.unpack('i', 'abcd', 0)}", "bad argument #3 to 'unpack' (offset must be 1 or "
                                                "greater)"),
     ("return bit.band('x')", "bad argument #1 to 'band' (number expected, got string)"),

@@ -134,7 +134,8 @@ def pack(*args):
             if size == 0:
                 size = len(s)
             if len(s) < size:
-                raise ArgError("bad argument #%d to 'pack' (string too short)" % arg)
+                # lua_struct.c checks after arg++: it names the argument after the string
+                raise ArgError("bad argument #%d to 'pack' (string too short)" % (arg + 1))
             out += s[:size]
             if opt == "s":
                 out += b"\x00"
