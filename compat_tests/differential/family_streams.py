@@ -47,6 +47,22 @@ VALUES = (b"1", b"a", b"", b"-1", b"4095", b"4096", b"-32769", b"8388608", b"214
           LONG, AT_LIMIT, b"w" * 200, b"1.5", b"\x00\xff")
 
 
+# DUMP of a Redis 6.2.14 stream (entries 10-0 11-0 13-0 14-0, 12-0 deleted; group g1: c1 owns
+# 10-0 11-0 13-0, c2 owns 14-0; group g2: c3 owns 13-0), its delivery times and seen-times set to
+# 1000 / 2000 ms (CRC recomputed): RESTOREd, its entries are idle for decades, so the one-hour
+# min-idle-time of XCLAIM/XAUTOCLAIM/XPENDING IDLE takes them, and a seen-time or delivery time
+# a command should refresh (or not) differs by far more than the xtimes tolerance.
+OLD_PEL = bytes.fromhex(
+    "0f0110000000000000000a0000000000000000c34048405407540000002400040140000781660200010201002001"
+    "020101046005400f201620040667020301080103601f02817802401e0003201e2035046802010106201740120004"
+    "200100ff040e00020267310e0004000000000000000a0000000000000000e8030000000000000100000000000000"
+    "0b0000000000000000e80300000000000001000000000000000d0000000000000000d00700000000000003000000"
+    "000000000e0000000000000000e8030000000000000102026331d00700000000000003000000000000000a000000"
+    "0000000000000000000000000b0000000000000000000000000000000d0000000000000000026332e80300000000"
+    "000001000000000000000e00000000000000000267320d0001000000000000000d0000000000000000d007000000"
+    "0000000101026333d00700000000000001000000000000000d0000000000000000090063b1a5f7bc40edc5")
+
+
 def skey(draw):
     """A stream key, or (1 in 12) a key of another type."""
     if rare(draw, 12):
@@ -338,6 +354,7 @@ GENS = (
     _xautoclaim,
     _xinfo,
     lambda d: C(b"DUMP", skey(d), mode="dump"),  # the RDB layout: nodes, deleted entries, PELs
+    lambda d: C(b"RESTORE", pick(d, OWN), b"0", OLD_PEL, *pick(d, ((b"REPLACE",), (b"REPLACE",), ()))),
 )
 
 
