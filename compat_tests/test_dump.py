@@ -353,6 +353,31 @@ def test_restore_idletime_overflow_wraps_like_c(r2, _policy):
     assert 2 ** 23 - 20 <= ex(r2, "OBJECT", "IDLETIME", "c") <= 2 ** 23 + 20
 
 
+@pytest.fixture
+def _limits(r2):
+    names = ("hash-max-ziplist-value", "zset-max-ziplist-value")
+    before = {n: ex(r2, "CONFIG", "GET", n)[1] for n in names}
+    yield
+    for n, v in before.items():
+        ex(r2, "CONFIG", "SET", n, v)
+
+
+def test_restore_ziplist_kept_whatever_its_value_lengths(r2, _limits):
+    """rdbLoadObject converts a loaded hash or zset ziplist by its length only: values longer
+    than *-max-ziplist-value stay in the ziplist (and DUMP gives the same bytes back)."""
+    ex(r2, "CONFIG", "SET", "hash-max-ziplist-value", 1)
+    ex(r2, "CONFIG", "SET", "zset-max-ziplist-value", 0)
+    for name in ("hash_zl", "zset_zl"):
+        payload = REDIS_PAYLOADS[name][2]
+        assert ex(r2, "RESTORE", name, 0, payload) == b"OK"
+        assert ex(r2, "OBJECT", "ENCODING", name) == b"ziplist"
+        assert ex(r2, "DUMP", name) == payload
+    ex(r2, "HSET", "hash_zl", "a", "x")  # arguments within the limit: still a ziplist
+    assert ex(r2, "OBJECT", "ENCODING", "hash_zl") == b"ziplist"
+    ex(r2, "HSET", "hash_zl", "f3", "xy")  # a value over the limit converts
+    assert ex(r2, "OBJECT", "ENCODING", "hash_zl") == b"hashtable"
+
+
 # ---- MIGRATE between two instances of the target -------------------------------------------
 
 

@@ -198,6 +198,13 @@ def dump_value(v, limits=DEFAULT_LIMITS) -> bytes:
 # ---- reading ---------------------------------------------------------------------------------
 
 
+def _compact_limits(limits, kind: str) -> dict:
+    """The limits a loaded ziplist is judged by in Redis 6.2: its length only (rdbLoadObject
+    converts a RDB_TYPE_HASH_ZIPLIST / ZSET_ZIPLIST by entries, never by value length)."""
+    return {kind + "-max-ziplist-entries": limits[kind + "-max-ziplist-entries"],
+            kind + "-max-ziplist-value": math.inf}
+
+
 def _hash_from(pairs: list, limits, what: str) -> dict:
     if len(pairs) % 2:
         raise RdbError("%s corrupt: odd number of elements" % what)
@@ -299,7 +306,8 @@ def load_value(t: int, r: Reader, limits=DEFAULT_LIMITS):
             d[m] = s
         return _zset_from(d, limits)
     if t == T_ZSET_ZIPLIST:
-        return _zset_from(_zset_pairs(ziplist_decode(r.string(), "zset ziplist"), "zset ziplist"), limits)
+        return _zset_from(_zset_pairs(ziplist_decode(r.string(), "zset ziplist"), "zset ziplist"),
+                          _compact_limits(limits, "zset"))
     if t == T_ZSET_LISTPACK:
         return _zset_from(_zset_pairs(listpack_decode(r.string(), "zset listpack"), "zset listpack"), limits)
     if t == T_HASH:
@@ -315,7 +323,8 @@ def load_value(t: int, r: Reader, limits=DEFAULT_LIMITS):
             raise EmptyKeyError("empty hash")
         return _hashes.adopt(h, _Cfg(limits))
     if t == T_HASH_ZIPLIST:
-        return _hash_from(ziplist_decode(r.string(), "hash ziplist"), limits, "hash ziplist")
+        return _hash_from(ziplist_decode(r.string(), "hash ziplist"), _compact_limits(limits, "hash"),
+                          "hash ziplist")
     if t == T_HASH_LISTPACK:
         return _hash_from(listpack_decode(r.string(), "hash listpack"), limits, "hash listpack")
     if t == T_HASH_ZIPMAP:
