@@ -348,7 +348,8 @@ def test_restore_idletime_overflow_wraps_like_c(r2, _policy):
     r2.set("a", "v")
     p = ex(r2, "DUMP", "a")
     assert ex(r2, "RESTORE", "b", 0, p, "IDLETIME", 9223372036854775807) == b"OK"
-    assert 2 ** 24 - 10 <= ex(r2, "OBJECT", "IDLETIME", "b") <= 2 ** 24 - 2
+    idle = ex(r2, "OBJECT", "IDLETIME", "b")
+    assert 2 ** 24 - 10 <= idle <= 2 ** 24 - 2 or idle == 0  # 0 once the clock ticked since
     assert ex(r2, "RESTORE", "c", 0, p, "IDLETIME", 9223372036854775) == b"OK"
     assert 2 ** 23 - 20 <= ex(r2, "OBJECT", "IDLETIME", "c") <= 2 ** 23 + 20
 

@@ -174,6 +174,8 @@ def _restore_payload(draw):
 ABS_TTLS = (b"1", b"1000", b"4102444800000", b"4102444800123")
 REL_TTLS = (b"0", b"0", b"86400000", b"100000000", b"9223372036854775807")  # the last: now + ttl overflows
 BAD_TTLS = (b"-1", b"-100", b"abc", b"", b"1.5", b"9223372036854775808")
+# 9223372036854775807 wraps in Redis to an access time one second ahead: OBJECT IDLETIME is
+# 16777214 until the clock ticks, then 0 -- timing, so never read right after (_restore_idle)
 IDLES = (b"0", b"5", b"1000", b"100000000", b"1099511627776", b"9223372036854775807", b"-1", b"abc")
 FREQS = (b"0", b"5", b"100", b"255", b"256", b"-1", b"abc")
 
@@ -207,7 +209,7 @@ def _sanitized(draw):
 def _restore_idle(draw):
     """RESTORE ... IDLETIME n, then OBJECT IDLETIME before any read touches the key."""
     k = pick(draw, DK)
-    return Seq(C(b"RESTORE", k, b"0", pick(draw, UNSHARED), b"REPLACE", b"IDLETIME", pick(draw, IDLES[:6])),
+    return Seq(C(b"RESTORE", k, b"0", pick(draw, UNSHARED), b"REPLACE", b"IDLETIME", pick(draw, IDLES[:5])),
                C(b"OBJECT", b"IDLETIME", k, mode="idletime"), C(b"OBJECT", b"FREQ", k))
 
 
