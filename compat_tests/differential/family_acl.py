@@ -12,8 +12,10 @@ only), HELP and bad subcommands.
 
 Enforcement is a ``session`` step (see ``test_differential.py``): a new connection to each
 server, AUTH as one of the users (right, wrong or no password, unknown user, bad arity), then a
-few commands of the built-in families on their keys, ACL/PUBLISH/PING/SELECT commands, a MULTI
-block (queue-time denials), all compared: NOPERM/WRONGPASS errors must be identical, and the
+few commands of the built-in families on their keys, commands whose keys sit in odd places
+(numkeys, STORE, STREAMS, KEYS, scripts), glob probes (EXISTS/PUBLISH on awkward names against
+glob-only rules), SUBSCRIBE/PUBLISH, ACL/PING/SELECT commands, MULTI blocks (queue-time
+denials, AUTH as another user inside the transaction, rights changed before EXEC), all compared: NOPERM/WRONGPASS errors must be identical, and the
 ACL LOG entries they leave.  Some steps of a session run on the harness's own connection
 instead: ACL SETUSER of the session's user (rights changed while it is logged in, between MULTI
 and EXEC), ACL DELUSER (its connection is closed on both servers), or a change to ``default``
@@ -232,8 +234,34 @@ def _side_cmd(draw, name):
         C(b"OBJECT", b"ENCODING", pick(draw, K.ALL_KEYS)), C(b"OBJECT", b"HELP"),
         C(b"MGET", pick(draw, K.ALL_KEYS), pick(draw, K.ALL_KEYS)),
         C(b"SORT", pick(draw, K.LIST_KEYS), b"BY", b"nosort", b"GET", pick(draw, (b"s*", b"#", b"h1->f1"))),
-        C(b"MULTI"), C(b"EXEC"), C(b"FLUSHALL", b"x"),
+        C(b"FLUSHALL", b"x"), C(b"AUTH", pick(draw, USERS), b"pw1"), C(b"RESET"),
     ))
+
+
+def _side_multi(draw, name):
+    """MULTI, a few commands (some AUTH as another user: EXEC checks each command as the user
+    of that moment), sometimes a change of rights on the main connection, EXEC or DISCARD
+    (as ``(where, Cmd)`` steps); only commands whose replies compare exactly, since the
+    EXEC reply is compared as a whole."""
+    block = [C(b"MULTI")]
+    for _ in range(draw(st.integers(1, 5))):
+        roll = draw(st.integers(0, 9))
+        if roll < 5:
+            cmd = draw(K.command(families=BUILTIN, deterministic=True))
+            block.extend(c if c.mode == "exact" else C(b"EXISTS", *(c.touched() or (b"x",)))
+                         for c in K.steps(cmd))
+        elif roll < 7:
+            block.append(C(b"AUTH", pick(draw, USERS + (b"default",)), pick(draw, (b"pw1", b"pw1", b"bad"))))
+        elif roll < 8:
+            block.append(_glob_probe(draw))
+        else:
+            block.append(pick(draw, (C(b"ACL", b"WHOAMI"), C(b"GET", pick(draw, K.ALL_KEYS)),
+                                     C(b"HGET", pick(draw, K.HASH_KEYS), b"f1"), C(b"PUBLISH", b"news", b"m"))))
+    block = [("side", c) for c in block]
+    if rare(draw, 3):  # rights changed between queueing and EXEC
+        block.append(("main", _main_cmd(draw, pick(draw, (name,) + USERS))))
+    block.append(("side", C(pick(draw, (b"EXEC", b"EXEC", b"EXEC", b"DISCARD")))))
+    return block
 
 
 def _main_cmd(draw, name):
@@ -271,6 +299,8 @@ def _session(draw):
     for _ in range(draw(st.integers(1, 6))):
         if rare(draw, 5):
             steps.append(("main", _main_cmd(draw, name)))
+        elif rare(draw, 4):
+            steps.extend(_side_multi(draw, name))
         else:
             steps.extend(("side", one) for one in K.steps(_side_cmd(draw, name)))
     if rare(draw, 3):
