@@ -523,8 +523,31 @@ def test_math_random_sequence_is_fixed(r2):
     assert ex(r2, "EVAL", "return {math.random(2.7), math.random(-5, -1)}", "0") == [1, -2]
 
 
+MATH_RANDOM_C_INTS = [
+    # luaL_checkint: (int)(int64)x, x86-64's cast giving INT64_MIN (so int 0) out of range
+    ("math.randomseed(1.5e308) return {math.random(1000), math.random(1000)}", [171, 750]),
+    ("math.randomseed(0/0) return {math.random(1000), math.random(1000)}", [171, 750]),
+    ("math.randomseed(2^32 + 7) return {math.random(1000), math.random(1000)}", [267, 683]),
+    ("math.randomseed(-2^31 - 1) return {math.random(1000), math.random(1000)}", [801, 546]),
+    ("return {math.random(2^32 + 5), math.random(2^32 + 5), math.random(2^32 + 5)}", [1, 4, 1]),
+    # u - l + 1 in C int arithmetic wraps
+    ("return {math.random(-2^31, 2^31 - 1), math.random(-2^31, 2^31 - 1)}",
+     [-2147483648, -2147483648]),
+    ("return {math.random(2^31, 2^31 + 3)}", [-2147483648]),
+    ("return math.random(-2^31, 2^31 + 5)", -2147483647),
+]
+
+
+def test_math_random_arguments_are_c_ints(r2):
+    bad = [(script, got, expected) for script, expected in MATH_RANDOM_C_INTS
+           if (got := ex(r2, "EVAL", script, "0")) != expected]
+    assert not bad
+
+
 @pytest.mark.parametrize("script,msg", [
     ("return math.random(0)", "bad argument #1 to 'random' (interval is empty)"),
+    ("return math.random(0/0)", "bad argument #1 to 'random' (interval is empty)"),
+    ("return math.random(1e300)", "bad argument #1 to 'random' (interval is empty)"),
     ("return math.random(3,1)", "bad argument #2 to 'random' (interval is empty)"),
     ("return math.random('x')", "bad argument #1 to 'random' (number expected, got string)"),
     ("return math.random(1,2,3)", "wrong number of arguments"),

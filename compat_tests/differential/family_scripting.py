@@ -287,8 +287,9 @@ def lua_value(draw, depth: int = 0) -> str:
         return pick(draw, ("{ok = %s}", "{err = %s}", "redis.status_reply(%s)", "redis.error_reply(%s)",
                            "{ok = %s, err = 'e'}", "{1, 2, ok = %s}")) % pick(draw, STATUS_TEXTS)
     if roll == 8:
-        return "{double = %s}" % pick(draw, ("1.5", "-0.1", "1/0", "-1/0", "0/0", "3", "1e300", "'1.5'",
-                                             "2^63", "5e-324"))
+        field = pick(draw, ("double", "double", "double", "big_number", "verbatim_string"))
+        return "{%s = %s}" % (field, pick(draw, ("1.5", "-0.1", "1/0", "-1/0", "0/0", "3", "1e300", "'1.5'",
+                                                  "2^63", "5e-324", "-0", "'x'")))
     if roll == 9:
         pairs = ["[%s] = %s" % (pick(draw, ("'a'", "'b'", "1", "2.5", "true", "'c'")), lua_value(draw, depth + 1))
                  for _ in range(draw(st.integers(0, 3)))]

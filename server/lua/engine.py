@@ -122,6 +122,12 @@ local function trunc(x)
   return -floor(-x)
 end
 
+local function int32(x)  -- an integral number's low 32 bits, signed
+  x = x % 4294967296
+  if x >= 2147483648 then return x - 4294967296 end
+  return x
+end
+
 local function argerror(n, fname, msg, level)
   error(sformat("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
 end
@@ -222,10 +228,13 @@ redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REP
 
 ------------------------------------------------------------------------------ math.random
 local pyrand, pysrand = py.rand, py.srand
+-- luaL_checkint: (int)(lua_Integer)x -- a 64-bit cast (INT64_MIN when out of range or NaN,
+-- as x86-64 converts), then its low 32 bits
 local function checkint(argc, n, v, fname)
   local x = tonumber(v)
   if x == nil then argerror(n, fname, 'number expected, got ' .. typename(argc, n, v), 4) end
-  return trunc(x)
+  if x ~= x or x >= 2^63 or x < -2^63 then return 0 end
+  return int32(trunc(x))
 end
 math.random = function(...)
   local argc = select('#', ...)
@@ -240,7 +249,7 @@ math.random = function(...)
     l = checkint(argc, 1, l, 'random')
     u = checkint(argc, 2, u, 'random')
     if not (l <= u) then argerror(2, 'random', 'interval is empty') end
-    return floor(r * (u - l + 1)) + l
+    return floor(r * int32(u - l + 1)) + l  -- u-l+1 is C int arithmetic: it wraps
   end
   error('wrong number of arguments', 2)
 end
