@@ -647,6 +647,9 @@ LIBRARY_ERRORS = [
     ("return struct.pack('z', 1)", "bad argument #1 to 'pack' (invalid format option 'z')"),
     ("return {struct.unpack('>I2', 'a')}", "bad argument #2 to 'unpack' (data string too short)"),
     ("return struct.pack('c5', 'ab')", "bad argument #3 to 'pack' (string too short)"),
+    ("return struct.pack('bbb', 1)", "bad argument #3 to 'pack' (number expected, got nil)"),
+    ("return struct.pack('c2')", "bad argument #2 to 'pack' (string expected, got nil)"),
+    ("return struct.pack()", "bad argument #1 to 'pack' (string expected, got no value)"),
     ("return struct.pack('i c5', 1, 'ab')", "bad argument #4 to 'pack' (string too short)"),
     ("return {struct.unpack('i', 'abcd', 0)}", "bad argument #3 to 'unpack' (offset must be 1 or "
                                                "greater)"),

@@ -97,6 +97,8 @@ def _c_long(n: float) -> int:
 
 def pack(*args):
     fmt = _Fmt(checkstring(args, 0, "pack"))
+    # b_pack pushes a nil after its arguments before it reads them: a missing one is "nil"
+    args += (None,)
     h = ["little", 1]
     arg = 1
     out = bytearray()
