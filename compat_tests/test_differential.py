@@ -48,6 +48,10 @@ What is normalised, and why (nothing else is):
 * ``OBJECT IDLETIME``: values may differ by 2 s (Redis's LRU clock ticks in the server cron);
   ``OBJECT FREQ``: by 1 (the LFU counter decays when a minute boundary passes between the
   two reads).
+* scripts (the scripting family): a command whose reply is unordered in Redis itself
+  (SMEMBERS, HKEYS, HGETALL, SINTER, KEYS...) has its reply sorted *by the script* before the
+  script uses it (arrays sorted, field/value pairs by field, RESP3 sets and maps rebuilt in key
+  order), so the EVAL reply itself is compared exactly; see ``family_scripting.py``.
 
 Steps are single commands, or a ``Seq`` of commands run in order on one connection, each
 reply compared, the state checked after the last (``SELECT n ... SELECT 0``: the state check
