@@ -2,7 +2,7 @@
 
 ``python benchmarks/readme.py`` replaces the text between ``<!-- bench:NAME:start -->`` and
 ``<!-- bench:NAME:end -->`` with ``benchmarks/results/NAME.md`` for NAME in latest (run.py),
-memory (memory.py) and cluster (cluster.py); results that do not exist are left as they are.
+memory (memory.py), cluster (cluster.py) and floor (floor.py); results that do not exist are left as they are.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ README = os.path.join(os.path.dirname(HERE), "README.md")
 def main():
     with open(README) as f:
         text = f.read()
-    for name in ("latest", "memory", "cluster"):
+    for name in ("latest", "memory", "cluster", "floor"):
         path = os.path.join(HERE, "results", name + ".md")
         if not os.path.exists(path):
             continue
