@@ -455,6 +455,20 @@ def test_client_list_multi_flag(r2, raw):
     assert (info[b"flags"], info[b"multi"]) == (b"N", b"-1")
 
 
+def test_client_info_inside_exec_counts_the_transaction(raw):
+    """While EXEC runs, the client is still flagged x and multi= counts its queued commands
+    (Redis frees the queue only after the last one ran)."""
+    raw.cmd("MULTI")
+    raw.cmd("SET", "a", "1")
+    raw.cmd("CLIENT", "INFO")
+    raw.cmd("CLIENT", "LIST", "ID", "999999999")
+    reply = raw.cmd("EXEC")
+    info = fields(re.search(rb"id=[^\r\n]*", reply).group(0))
+    assert (info[b"flags"], info[b"multi"], info[b"cmd"]) == (b"x", b"3", b"exec")
+    info = fields(raw.cmd("CLIENT", "INFO").split(b"\r\n")[1])
+    assert (info[b"flags"], info[b"multi"]) == (b"N", b"-1")
+
+
 def test_client_list_pubsub_subscriber(r2, raw):
     raw_id = int(raw.cmd("CLIENT", "ID")[1:-2])
     raw.cmd("SUBSCRIBE", "c1")

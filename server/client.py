@@ -28,7 +28,7 @@ class Client:
         "multi", "multi_error", "watched", "dirty_cas", "reply_mode", "pubsub_channels",
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
-        "killed_reason", "protocol", "close_after", "lane",
+        "killed_reason", "protocol", "close_after", "lane", "exec_queued",
     )
 
     def __init__(self, server, transport=None):
@@ -63,6 +63,7 @@ class Client:
         self.monitor = False
         self.lib_name = b""
         self.in_exec = False
+        self.exec_queued = 0      # while EXEC runs (else 0): how many it runs (CLIENT LIST multi=)
         self.tracking = None
         self.conn_type = "normal"
         self.qbuf_peak = 0

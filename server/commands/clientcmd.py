@@ -219,8 +219,15 @@ def client_info(c, argv_mem: int = 0, running: bool = False) -> bytes:
         b"cmd=%s user=%s redir=%d" % (
             c.id, c.addr.encode(), c.laddr.encode(), _fd(c), c.name, int(now - c.ctime),
             int(mono - c.last_interaction), _flags(c), c.db.id, len(c.pubsub_channels),
-            len(c.pubsub_patterns), len(c.multi) if c.multi is not None else -1, qbuf, argv_mem,
+            len(c.pubsub_patterns), _multi_count(c), qbuf, argv_mem,
             obl, len(c.held), omem, tot, events.encode(), cmd, user_name(c), redir))
+
+
+def _multi_count(c) -> int:
+    """multi=: the commands queued, also while EXEC runs them (Redis frees the queue after)."""
+    if c.multi is not None:
+        return len(c.multi)
+    return c.exec_queued or -1
 
 
 def _argv_mem(argv) -> int:

@@ -165,6 +165,7 @@ def exec_(c, argv):
     call = dispatch.call
     replies = []
     c.in_exec = True
+    c.exec_queued = len(queued)  # Redis clears mstate after EXEC: CLIENT LIST says multi=N meanwhile
     buf = begin_effects(srv)
     try:
         for cmd, a in queued:
@@ -180,6 +181,7 @@ def exec_(c, argv):
             replies.append(None if r is _BLOCKED else r)  # SHUTDOWN & co. reply by themselves
     finally:
         c.in_exec = False
+        c.exec_queued = 0
         end_effects(srv, buf)
     return replies
 
