@@ -318,6 +318,36 @@ def test_subscribe_inside_multi(make_raw):
     assert c.cmd("GET", "x") == (CONTEXT_ERR % "get").encode()
 
 
+def test_publish_to_itself_inside_exec_lands_between_execs_replies(make_raw):
+    """A message the EXEC client gets from its own PUBLISH is written where Redis writes it:
+    after EXEC's array header and the replies before, ahead of PUBLISH's own reply."""
+    c = make_raw()
+    c.cmd("HELLO", "3")
+    c.cmd("SUBSCRIBE", "news")
+    assert c.cmd("MULTI") == b"+OK\r\n"
+    assert c.cmd("PING") == b"+QUEUED\r\n"
+    assert c.cmd("PUBLISH", "news", "m") == b"+QUEUED\r\n"
+    assert c.cmd("PUBLISH", "other", "m") == b"+QUEUED\r\n"
+    c.send(resp_encode("EXEC"))
+    got = c.recv_reply()
+    got += c.recv_reply()  # the push counts as an element of the array for a parser
+    assert got == (b"*3\r\n+PONG\r\n>3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\nm\r\n:1\r\n"
+                   b":0\r\n")
+    assert c.cmd("PING") == b"+PONG\r\n"
+
+
+def test_subscribe_and_publish_in_one_resp2_transaction(make_raw):
+    """RESP2 too: the message sits inside EXEC's array, after the subscribe confirmation."""
+    c = make_raw()
+    assert c.cmd("MULTI") == b"+OK\r\n"
+    assert c.cmd("SUBSCRIBE", "news") == b"+QUEUED\r\n"
+    assert c.cmd("PUBLISH", "news", "m") == b"+QUEUED\r\n"
+    c.send(resp_encode("EXEC"))
+    got = c.recv_reply()
+    got += c.recv_reply()
+    assert got == b"*2\r\n" + frame("subscribe", "news", 1) + message("news", "m") + b":1\r\n"
+
+
 # --------------------------------------------------------------------------- subscribed context
 
 

@@ -29,6 +29,7 @@ class Client:
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
         "killed_reason", "protocol", "close_after", "lane", "exec_queued",
+        "exec_pushes",
     )
 
     def __init__(self, server, transport=None):
@@ -64,6 +65,7 @@ class Client:
         self.lib_name = b""
         self.in_exec = False
         self.exec_queued = 0      # while EXEC runs (else 0): how many it runs (CLIENT LIST multi=)
+        self.exec_pushes = None   # while EXEC runs: pub/sub messages to itself (pubsub.deliver)
         self.tracking = None
         self.conn_type = "normal"
         self.qbuf_peak = 0

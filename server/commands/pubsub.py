@@ -88,6 +88,12 @@ def deliver(c, frame: bytes, required: int = 0) -> None:
     if c.closing:
         return
     mode = c.reply_mode
+    pushes = c.exec_pushes
+    if pushes is not None and not mode:
+        # the client running EXEC published to itself: Redis writes the message into its
+        # output as it goes, between EXEC's replies (transactions.exec_ puts it there)
+        pushes += frame
+        return
     if mode:  # pushes ignore CLIENT REPLY OFF/SKIP (CLIENT_PUSHING)
         c.reply_mode = 0
         c.emit(resp.Raw(frame), required)

@@ -166,6 +166,7 @@ def exec_(c, argv):
     replies = []
     c.in_exec = True
     c.exec_queued = len(queued)  # Redis clears mstate after EXEC: CLIENT LIST says multi=N meanwhile
+    c.exec_pushes = pushes = bytearray()  # messages it publishes to itself (pubsub.deliver)
     buf = begin_effects(srv)
     try:
         for cmd, a in queued:
@@ -178,10 +179,19 @@ def exec_(c, argv):
                     replies.append(err)
                     continue
             r = call(c, cmd, a)
-            replies.append(None if r is _BLOCKED else r)  # SHUTDOWN & co. reply by themselves
+            if r is _BLOCKED:
+                r = None  # SHUTDOWN & co. reply by themselves
+            if pushes:
+                # what the command published to its own client goes just before its reply, as
+                # in Redis's output buffer: both become this element of the array
+                resp.encode(r, c.proto, pushes)
+                r = resp.Raw(bytes(pushes))
+                pushes.clear()
+            replies.append(r)
     finally:
         c.in_exec = False
         c.exec_queued = 0
+        c.exec_pushes = None
         end_effects(srv, buf)
     return replies
 
