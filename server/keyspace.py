@@ -207,6 +207,13 @@ class Database:
         if event is not None and srv.notify_flags:  # notify-keyspace-events is off by default
             srv.notify(self, key, event, klass)
 
+    def changed_quietly(self, key) -> None:
+        """A change Redis makes without signalModifiedKey (no WATCH or tracking invalidation,
+        no event): dirty, so the effects log gets the command, and the key's durability hazard."""
+        srv = self.server
+        srv.dirty += 1
+        srv.touched.append((self, key))
+
     def set_expire(self, key, when_ms: int) -> None:
         self.expires[key] = when_ms
 

@@ -27,7 +27,7 @@ import random
 from .. import errors, hll, resp
 from ..errors import RedisError
 from ..registry import command
-from .keys import mark_string_encoding, string_encoding
+from .keys import fresh_copy, mark_string_encoding, string_encoding
 
 INVALID_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
 INVALIDOBJ = "INVALIDOBJ Corrupted HLL object detected"
@@ -55,17 +55,9 @@ def _unshare(db, key, v: bytes) -> bytes:
     object (COPY), and its encoding must not change."""
     if string_encoding(v) == b"raw":
         return v
-    v = mark_string_encoding(bytes(bytearray(v)))
+    v = mark_string_encoding(fresh_copy(v))
     db.set(key, v, keepttl=True)
     return v
-
-
-def _touch_quiet(db, key) -> None:
-    """A change Redis makes without signalModifiedKey (WATCH and client tracking are not
-    invalidated): dirty for the effects log, and the key's durability hazard."""
-    srv = db.server
-    srv.dirty += 1
-    srv.touched.append((db, key))
 
 
 def _max_bytes(c) -> int:
@@ -93,7 +85,7 @@ def pfadd(c, argv):
             # that a replay reaches the same bytes.
             if e.value != db.lookup_write(key):
                 db.set(key, _raw(e.value), keepttl=True)
-                _touch_quiet(db, key)
+                db.changed_quietly(key)
                 c.server.propagate(db, [b"SET", key, e.value, b"KEEPTTL"])
             raise RedisError(INVALIDOBJ) from None
         updated += n
@@ -203,7 +195,7 @@ def pfdebug(c, argv):
             raise RedisError(INVALIDOBJ)
         v = dense
         db.set(key, v, keepttl=True)
-        _touch_quiet(db, key)  # Redis: dirty++ to propagate the encoding change, no signal
+        db.changed_quietly(key)  # Redis: dirty++ to propagate the encoding change, no signal
         converted = True
     if sub == b"todense":
         return 1 if converted else 0

@@ -157,11 +157,17 @@ def _string_refcount(v: bytes, config) -> int:
 ENCODING_FUNCS[bytes] = lambda v, config: string_encoding(v)
 
 
+def fresh_copy(v: bytes) -> bytes:
+    """A new ``bytes`` object equal to ``v`` (``bytes(v)`` returns ``v`` itself): one whose
+    encoding mark is its own, not shared with another key holding the same object."""
+    return bytes(bytearray(v))
+
+
 def _copy_string(v: bytes) -> bytes:
     """dupStringObject: the copy of a shared integer (0..9999) is a new int object of its own,
     so OBJECT REFCOUNT of it is 1 (other strings keep their object and its encoding mark)."""
     if len(v) <= 4 and string_encoding(v) == b"int" and v[0] != 0x2D:
-        return mark_string_encoding(bytes(bytearray(v)), b"int")
+        return mark_string_encoding(fresh_copy(v), b"int")
     return v
 
 

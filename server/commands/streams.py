@@ -34,14 +34,6 @@ _NONE, _MAXLEN, _MINID = 0, 1, 2
 
 # --------------------------------------------------------------------------- shared helpers
 
-def touch_quiet(db, key) -> None:
-    """A change Redis makes without signalModifiedKey (no WATCH / tracking invalidation):
-    count it as dirty and give the key its durability hazard."""
-    srv = db.server
-    srv.dirty += 1
-    srv.touched.append((db, key))
-
-
 def signal_ready(db, key, s) -> None:
     """signalKeyAsReady without a modification: blocked XREAD/XREADGROUP clients look again."""
     s.signal += 1
@@ -333,7 +325,7 @@ def xsetid(c, argv):
         raise RedisError("ERR The ID specified in XSETID is smaller than the target stream top "
                          "item")
     s.last_id = i
-    touch_quiet(db, key)
+    db.changed_quietly(key)
     c.server.notify(db, key, b"xsetid", "t")
     return resp.OK
 

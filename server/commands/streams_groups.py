@@ -31,7 +31,7 @@ from ..args import parse_int, to_int
 from ..errors import RedisError
 from ..registry import command
 from .stream_type import MAX_ID, Group, Nack, Stream, fmt_id, get_stream, parse_id, parse_interval_id
-from .streams import _s, keyed_reply, nogroup_for_key, signal_ready, subcommand_error, touch_quiet
+from .streams import _s, keyed_reply, nogroup_for_key, signal_ready, subcommand_error
 
 _WRONGTYPE = errors.WRONGTYPE
 _SEEN_SUB = b"seen-time"
@@ -130,19 +130,19 @@ def xgroup(c, argv):
         if created:
             db.changed(key, b"xgroup-create", "t")
         else:
-            touch_quiet(db, key)
+            db.changed_quietly(key)
             srv.notify(db, key, b"xgroup-create", "t")
         return resp.OK
     if sub == b"setid" and n == 5:
         g.last_id = s.last_id if argv[4] == b"$" else parse_id(argv[4], 0)
-        touch_quiet(db, key)
+        db.changed_quietly(key)
         srv.notify(db, key, b"xgroup-setid", "t")
         return resp.OK
     if sub == b"destroy" and n == 4:
         if g is None:
             return 0
         del s.groups[gname]
-        touch_quiet(db, key)
+        db.changed_quietly(key)
         srv.notify(db, key, b"xgroup-destroy", "t")
         signal_ready(db, key, s)
         return 1
@@ -150,7 +150,7 @@ def xgroup(c, argv):
         co, created = g.consumer(argv[4], srv.cached_now_ms(), True, False)
         if not created:
             return 0
-        touch_quiet(db, key)
+        db.changed_quietly(key)
         srv.notify(db, key, b"xgroup-createconsumer", "t")
         srv.propagate(db, argv)
         _prop_seen(srv, db, key, gname, co)
@@ -162,7 +162,7 @@ def xgroup(c, argv):
             pending = len(co.pel)
             for i in co.pel.ids:
                 g.pel.remove(i)
-        touch_quiet(db, key)
+        db.changed_quietly(key)
         srv.notify(db, key, b"xgroup-delconsumer", "t")
         return pending
     raise subcommand_error(argv)
@@ -177,7 +177,7 @@ def _seen_time(c, argv):
     if co is None or ms is None:
         raise RedisError("ERR SEEN-TIME for an unknown consumer")
     co.seen = ms
-    touch_quiet(c.db, argv[2])
+    c.db.changed_quietly(argv[2])
     return resp.OK
 
 
@@ -202,7 +202,7 @@ def xack(c, argv):
             na.consumer.pel.remove(i)
             n += 1
     if n:
-        touch_quiet(db, argv[1])
+        db.changed_quietly(argv[1])
     return n
 
 
@@ -381,7 +381,7 @@ def xclaim(c, argv):
     if co is not None:
         _prop_seen(srv, db, key, gname, co)
     if co is not None or prop_last:
-        touch_quiet(db, key)
+        db.changed_quietly(key)
     return out
 
 
@@ -460,7 +460,7 @@ def xautoclaim(c, argv):
     cursor = fmt_id(ids[k]) if k < len(ids) else b"0-0"
     if co is not None:
         _prop_seen(srv, db, key, gname, co)
-        touch_quiet(db, key)
+        db.changed_quietly(key)
     return [cursor, out]
 
 
@@ -535,7 +535,7 @@ def _serve_group_key(c, db, key, s, g, gname, cname, start, count, noack, histor
     else:
         entries = _serve_new(c, db, key, s, g, gname, co, start, count, noack)
     _prop_seen(srv, db, key, gname, co)
-    touch_quiet(db, key)
+    db.changed_quietly(key)
     return entries
 
 
