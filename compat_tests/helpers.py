@@ -340,3 +340,12 @@ def wait_for(pred, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return pred()
+
+
+def early_in_second() -> None:
+    """Sleep until 0.2 s past a wall-clock second.  The access clock OBJECT IDLETIME reads is
+    whole seconds, refreshed by the server's cron (every 100 ms at hz 10, Redis and Perdure
+    alike), so "touched, then IDLETIME is 0" only holds if no second boundary falls between the
+    two commands; starting early in a second leaves 0.8 s for them."""
+    frac = time.time() % 1.0
+    time.sleep((1.2 - frac) if frac > 0.2 else (0.2 - frac))

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from .helpers import err, ex
+from .helpers import early_in_second, err, ex
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 POLICIES = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
@@ -323,6 +323,7 @@ def test_allkeys_evicts_everything_before_refusing(r2, mm):
 # --------------------------------------------------------------------------- OBJECT
 
 def test_object_idletime_counts_seconds_without_access(r2, mm):
+    early_in_second()
     ex(r2, "SET", "k", "v")
     ex(r2, "SET", "other", "v")
     assert ex(r2, "OBJECT", "IDLETIME", "k") == 0
@@ -331,6 +332,7 @@ def test_object_idletime_counts_seconds_without_access(r2, mm):
     assert 1 <= idle <= 4
     # OBJECT itself is not an access
     assert ex(r2, "OBJECT", "IDLETIME", "k") >= idle
+    early_in_second()
     ex(r2, "GET", "k")
     assert ex(r2, "OBJECT", "IDLETIME", "k") == 0
     assert ex(r2, "OBJECT", "IDLETIME", "other") >= 1
@@ -370,6 +372,7 @@ def test_idletime_again_after_switching_back_to_lru(r2, mm):
     ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
     ex(r2, "SET", "k", "v")
     ex(r2, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    early_in_second()
     ex(r2, "GET", "k")
     assert ex(r2, "OBJECT", "IDLETIME", "k") == 0
     assert err(r2, "OBJECT", "FREQ", "k") == LFU_NOT_SELECTED

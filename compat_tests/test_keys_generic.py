@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from .helpers import err, ex
+from .helpers import early_in_second, err, ex
 
 SYNTAX = "ERR syntax error"
 NOT_INT = "ERR value is not an integer or out of range"
@@ -502,6 +502,7 @@ def test_object_refcount_collections(r2):
 
 
 def test_object_idletime_of_fresh_key(r2):
+    early_in_second()
     ex(r2, "SET", "k", "v")
     assert ex(r2, "OBJECT", "IDLETIME", "k") == 0
 
