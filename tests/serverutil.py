@@ -27,6 +27,7 @@ class PerdureProcess:
     def __init__(self, data_dir, *extra, port=None):
         self.data_dir = str(data_dir)
         self.extra = [str(a) for a in extra]
+        self.own_port = port is None  # chosen here: may be taken again before the server binds it
         self.port = port or free_port()
         self.proc = None
         self.stderr_path = os.path.join(self.data_dir, "server.stderr")
@@ -36,6 +37,19 @@ class PerdureProcess:
         return os.path.join(self.data_dir, "tls", "ca.crt")
 
     def start(self, timeout: float = 30.0):
+        """Start and wait for a PING.  A port this class chose can be taken by another process
+        (a client's ephemeral port, a concurrent test run) between ``free_port`` and the
+        server's bind: then it starts again on a new port, up to three times."""
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except RuntimeError as e:
+                if not (self.own_port and "Address already in use" in str(e)) or attempt == 2:
+                    raise
+                self.errf.close()
+                self.port = free_port()
+
+    def _start(self, timeout: float):
         os.makedirs(self.data_dir, exist_ok=True)
         self.errf = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
