@@ -60,6 +60,10 @@ A ``session`` step (the acl family) opens a new connection to each server, AUTHs
 its commands there (some on the usual connection), each compared; a side connection the server
 closes must close on both.  A family may register state reads (ACL LIST after every ACL
 command: ``STATE_READS``) and commands that reset its state before every example (``RESETS``).
+A family may also run steps of its own mode itself, on connections of its own (``RUNNERS``:
+never queued inside MULTI), check what arrived out of band after every step (``AFTER_STEP``:
+after each command of ``run_commands`` and after each transaction) and close its connections
+when an example ends (``TEARDOWNS``, from Hypothesis's ``teardown``).
 
 ``OBJECT REFCOUNT`` and ``OBJECT FREQ`` (modes ``nomulti``, ``freq``) are compared outside
 MULTI only: inside EXEC, Redis's value of a SET queued in the same transaction is still held
@@ -106,11 +110,14 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from .conftest import _start_oracle, _start_perdure, _stop
 from .differential.commands import (
+    AFTER_STEP,
     ALL_KEYS,
     CONTENT_READS,
     RESETS,
+    RUNNERS,
     SMALL_CONFIG,
     STATE_READS,
+    TEARDOWNS,
     C,
     Cmd,
     command,
@@ -440,6 +447,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         self.s.reset()
         self.transcript: list[str] = []
 
+    def teardown(self):
+        for hook in TEARDOWNS:  # a family's own connections (commands.TEARDOWNS)
+            hook(self)
+
+    def after_step(self):
+        for hook in AFTER_STEP:  # a family's out-of-band checks (commands.AFTER_STEP)
+            hook(self)
+
     # ----------------------------------------------------------------- reporting
 
     def note(self, proto, args, reply):
@@ -672,11 +687,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         for cmd in cmds:
             self.run_step(proto, cmd)
             self.check_keys(cmd.touched())
+            self.after_step()
 
     def run_step(self, proto, cmd: Cmd):
         """One command, or each command of a ``Seq``: sent to both, replies compared."""
         if cmd.mode == "session":
             return self.session(proto, cmd)
+        if cmd.mode in RUNNERS:  # a family's own steps (commands.RUNNERS)
+            return RUNNERS[cmd.mode](self, proto, cmd)
         for one in steps(cmd):
             o, p = self.both(proto, one.args)
             self.compare(proto, one, o, p)
@@ -753,6 +771,7 @@ class DifferentialMachine(RuleBasedStateMachine):
     def transaction(self, proto, cmds, end):
         self.check_keys(self._transaction(proto, cmds, end))
         self.check_state([one for c in cmds for one in steps(c)])
+        self.after_step()
 
     @rule(proto=st.sampled_from((2, 3)), watched=st.lists(st.sampled_from(ALL_KEYS), min_size=1, max_size=2),
           meddle=st.one_of(st.none(), command(deterministic=True)), meddle_proto=st.sampled_from((2, 3)),
@@ -767,6 +786,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             touched += meddle.touched()
         touched += self._transaction(proto, cmds, (b"EXEC",))
         self.check_keys(tuple(dict.fromkeys(touched)))
+        self.after_step()
 
 
 def test_differential_fuzz(diff_servers):

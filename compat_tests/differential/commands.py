@@ -661,17 +661,34 @@ CONTENT_READS: dict = {}
 STATE_READS: dict = {}
 # commands run on both servers before every example: a family's state that FLUSHALL keeps
 RESETS: list = []
+# mode -> function(machine, proto, cmd) that runs a step of that mode itself (a family's steps
+# on connections of its own); such steps are never queued inside MULTI nor used as WATCH meddling
+RUNNERS: dict = {}
+# functions(machine) called after every step (each command of run_commands, each transaction):
+# a family's out-of-band checks, e.g. messages pushed to its own connections, drained and compared
+AFTER_STEP: list = []
+# functions(machine) called when an example ends (Hypothesis's teardown): close those connections
+TEARDOWNS: list = []
 
 
 def register(name: str, gens: tuple, tx_gens: tuple = (), content: dict | None = None,
-             keys: tuple = (), state: dict | None = None, reset: tuple = ()) -> None:
+             keys: tuple = (), state: dict | None = None, reset: tuple = (),
+             runners: dict | None = None, after_step=None, teardown=None) -> None:
     """Add a family: ``gens`` as in FAMILIES, ``tx_gens`` as in TX_EXTRA, ``content`` as in
     CONTENT_READS, ``keys`` its own key names (added to ALL_KEYS/KEYSET, so that commands on
     them are state-checked, other families' stray draws and WATCH reach them), ``state`` as in
-    STATE_READS, ``reset`` as in RESETS.  Called by the ``family_*.py`` modules of this
-    package, which are all imported at the end of this module."""
-    global ALL_KEYS, KEYSET
+    STATE_READS, ``reset`` as in RESETS, ``runners`` as in RUNNERS, ``after_step`` (added to
+    AFTER_STEP), ``teardown`` (added to TEARDOWNS).  Called by the ``family_*.py`` modules of
+    this package, which are all imported at the end of this module."""
+    global ALL_KEYS, KEYSET, NONDETERMINISTIC_MODES
     FAMILIES[name] = gens
+    if runners:
+        RUNNERS.update(runners)
+        NONDETERMINISTIC_MODES += tuple(runners)
+    if after_step is not None:
+        AFTER_STEP.append(after_step)
+    if teardown is not None:
+        TEARDOWNS.append(teardown)
     for cmd_name, reads in (state or {}).items():
         STATE_READS[cmd_name] = STATE_READS.get(cmd_name, ()) + tuple(reads)
     RESETS.extend(reset)
