@@ -154,19 +154,31 @@ def int_of(node):
 
 
 class Conn:
-    """One raw connection (RESP2 or RESP3) to one server; ``run`` returns a parsed tree."""
+    """One raw connection (RESP2 or RESP3) to one server; ``run`` returns a parsed tree.
+
+    ``pushes``: None (the default), or a list that collects the RESP3 pushes (``>``) arriving
+    before a reply instead of taking them for that reply, each as ``(push, what)`` where
+    ``what`` names the command whose reply came right after it (``show_args``): for a RESP3
+    connection that is subscribed (or tracking) and runs commands, so that where the pushes
+    fall between its replies can be compared.  A SUBSCRIBE's own confirmation is a push too:
+    do not collect while (un)subscribing."""
 
     def __init__(self, target, proto: int, name: str):
         self.name = name
         self.proto = proto
         self.raw: RawConnection = target.raw(timeout=30.0)
+        self.pushes: list | None = None
         if proto == 3:
             reply = parse(self.raw.cmd("HELLO", "3"))
             assert reply[0] == "%", f"HELLO 3 on {name}: {show(reply)}"
 
     def _recv(self, what):
         try:
-            return parse(self.raw.recv_reply())
+            while True:
+                node = parse(self.raw.recv_reply())
+                if node[0] != ">" or self.pushes is None:
+                    return node
+                self.pushes.append((node, what))
         except AssertionError as exc:  # RawConnection's messages hold everything received
             text = str(exc)
             raise AssertionError(f"{self.name}: no reply to {what}: {text[:300]}"
