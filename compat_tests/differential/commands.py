@@ -739,6 +739,8 @@ def command(draw, families=None, in_multi=False, deterministic=False, stray_tx=F
     if fam == "keys" and rare(draw, 20):
         gens = RARE_KEY_GENS
     cmd = pick(draw, gens)(draw)
+    if cmd.mode in RUNNERS:  # a family's own step (its generator decides its arguments)
+        return _deterministic(cmd) if in_multi or deterministic else cmd
     if isinstance(cmd, Seq):  # its generator breaks the arity of the commands it chooses
         if in_multi or deterministic:
             cmd = Seq(*(_deterministic(c) for c in cmd.cmds))
