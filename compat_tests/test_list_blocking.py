@@ -491,6 +491,71 @@ def test_blmove_fifo_with_blpop(r2, make_raw):
     assert rl(r2, "d") == [b"c"]
 
 
+# --------------------------------------------------------------------------- which keys are ready
+# Redis signals a key as ready (signalKeyAsReady) when a list, sorted set or stream is *created*
+# at it (dbAdd), on XADD, XGROUP DESTROY and SWAPDB -- not on every change -- and serves the
+# signalled keys in signal order after the command, transaction or script.
+
+
+def test_ready_keys_in_order_of_creation_not_of_change(r2, make_raw):
+    # k1 changes first (SET), but becomes a list only after k2 does: k2 serves the client.
+    conn = blocked(make_raw, "BLPOP", "k1", "k2", "0")
+    ex(r2, "MULTI")
+    ex(r2, "SET", "k1", "x")
+    ex(r2, "LPUSH", "k2", "a")
+    ex(r2, "DEL", "k1")
+    ex(r2, "LPUSH", "k1", "b")
+    assert ex(r2, "EXEC") == [b"OK", 1, 1, 1]
+    assert conn.recv_reply() == bulk("k2", "a")
+    assert rl(r2, "k1") == [b"b"]
+    assert ex(r2, "EXISTS", "k2") == 0
+
+
+def test_list_stored_over_another_value_serves_no_one(r2, make_raw):
+    # SORT ... STORE over an existing key is dbOverwrite: no signal, and a later push to the
+    # now existing list is no creation either: the client stays blocked, the data stays.
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "SET", "k", "x")
+    ex(r2, "RPUSH", "src", "a", "b")
+    assert ex(r2, "SORT", "src", "BY", "nosort", "STORE", "k") == 2
+    assert ex(r2, "RPUSH", "k", "c") == 3
+    assert still_blocked(conn)
+    assert rl(r2, "k") == [b"a", b"b", b"c"]
+    assert _blocked_clients(r2) == 1
+    ex(r2, "DEL", "k")
+    ex(r2, "RPUSH", "k", "d")
+    assert conn.recv_reply() == bulk("k", "d")
+
+
+def test_zset_stored_over_another_value_serves_no_one(r2, make_raw):
+    conn = blocked(make_raw, "BZPOPMIN", "z", "0")
+    ex(r2, "SET", "z", "x")
+    ex(r2, "ZADD", "src", "1", "a")
+    assert ex(r2, "ZUNIONSTORE", "z", "1", "src") == 1
+    assert ex(r2, "ZADD", "z", "2", "b") == 1
+    assert still_blocked(conn)
+    ex(r2, "RENAME", "z", "z2")
+    ex(r2, "RENAME", "z2", "z")  # RENAME is dbDelete + dbAdd: a signal
+    assert conn.recv_reply() == bulk("z", "a", "1")
+
+
+def test_clients_of_another_type_rotate_to_the_back(r2, make_raw):
+    # Serving a list, Redis moves each client blocked for a sorted set on the same key to the
+    # back of the key's queue (listRotateHeadToTail) and stops at the first list client it
+    # cannot serve: z2 ends up ahead of z1.
+    z1 = blocked(make_raw, "BZPOPMIN", "k", "0")
+    l1 = blocked(make_raw, "BLPOP", "k", "0")
+    l2 = blocked(make_raw, "BLPOP", "k", "0")
+    z2 = blocked(make_raw, "BZPOPMAX", "k", "0")
+    ex(r2, "RPUSH", "k", "a")
+    assert l1.recv_reply() == bulk("k", "a")
+    assert ex(r2, "ZADD", "k", "1", "m") == 1
+    assert z2.recv_reply() == bulk("k", "m", "1")
+    assert still_blocked(z1)
+    assert still_blocked(l2)
+    assert _blocked_clients(r2) == 2
+
+
 # --------------------------------------------------------------------------- MULTI / EXEC
 
 

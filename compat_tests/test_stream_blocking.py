@@ -201,6 +201,19 @@ def test_xread_not_woken_by_xsetid_or_other_types(make_raw, r2):
     assert conn.recv_reply() == read_reply("s", 2)
 
 
+def test_xread_served_from_the_key_signalled_first(make_raw, r2):
+    # XSETID changes a but signals nothing; XADD b then XADD a signal b first: b serves.
+    xadd(r2, "a", 1)
+    xadd(r2, "b", 1)
+    conn = blocked(make_raw, "XREAD", "BLOCK", "0", "STREAMS", "a", "b", "$", "$")
+    ex(r2, "MULTI")
+    ex(r2, "XSETID", "a", "5-0")
+    xadd(r2, "b", 2)
+    xadd(r2, "a", 6)
+    ex(r2, "EXEC")
+    assert conn.recv_reply() == read_reply("b", 2)
+
+
 def test_xread_xadd_then_trimmed_gives_empty_entries(make_raw, r2):
     xadd(r2, "s", 1)
     conn = blocked(make_raw, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")

@@ -22,7 +22,7 @@ from . import dispatch, eviction, memory, resp, tls_transport
 from .client import Client
 from .config import Config
 from .errors import RedisError
-from .keyspace import Database
+from .keyspace import TYPE_NAMES, Database
 from .limits import ClientPause, client_class, close_asap, output_limit_reached, parse_obuf_limits
 from .registry import load_all
 
@@ -86,7 +86,9 @@ class Server:
         eviction.policy_changed(self, config["maxmemory-policy"])
         # blocking operations
         self.blocking_keys: dict = {}   # (db_id, key) -> list of clients (FIFO)
-        self.ready_keys: list = []
+        self.ready_keys: list = []      # (db, key) signalled ready, in order (signal_ready)
+        self.ready_set: set = set()     # their (db_id, key): each is queued once (db->ready_keys)
+        self.blocked_by_type = {b"list": 0, b"zset": 0, b"stream": 0}  # blocked_clients_by_type
         self.pause_type = 0             # CLIENT PAUSE: 0 off, 1 WRITE, 2 ALL (limits.ClientPause)
         self.pause = ClientPause(self)
         self.obuf_limits = parse_obuf_limits(config["client-output-buffer-limit"])
@@ -224,8 +226,6 @@ class Server:
     def on_key_change(self, db, key, by_server=False) -> None:
         """``by_server``: expiry / eviction, no client made the change (signalModifiedKey(NULL))."""
         self.touched.append((db, key))
-        if self.blocking_keys and (db.id, key) in self.blocking_keys:
-            self.ready_keys.append((db, key))
         if self.watched_keys:  # someone WATCHes (transactions.py)
             self.watch_touch(db, key)
         if self.tracking is not None:  # CLIENT TRACKING (tracking.py): invalidate cached copies
@@ -374,15 +374,21 @@ class Server:
         return self._acl_impl.check(self, c, cmd, argv, context)
 
     # ---- blocking operations ---------------------------------------------------------------
-    def block(self, c, keys, timeout: float, on_ready, on_timeout=None):
+    def block(self, c, keys, timeout: float, on_ready, on_timeout=None, btype=None):
         """Park client ``c`` until one of ``keys`` (in ``c.db``) is ready or ``timeout`` (s, 0 =
-        forever) passes.  ``on_ready(c, key)`` is called when a key changed: it returns the reply
-        (after changing data / logging effects as a normal handler) or None to keep waiting.
-        ``on_timeout(c)`` returns the timeout reply (default: null array).  Returns BLOCKED."""
+        forever) passes.  ``btype`` (``b"list"``, ``b"zset"``, ``b"stream"``: the key type it
+        waits for, Redis's BLOCKED_LIST/ZSET/STREAM) decides which ready keys serve it (see
+        serve_ready_keys).  ``on_ready(c, key)`` is called when a key of that type was signalled
+        ready (signal_ready): it returns the reply (after changing data / logging effects as a
+        normal handler) or None to keep waiting.  ``on_timeout(c)`` returns the timeout reply
+        (default: null array).  Returns BLOCKED."""
         if c.in_exec or c.multi is not None:
             return resp.NilArray
-        b = _Blocked(c, [(c.db.id, k) for k in keys], on_ready, on_timeout)
+        b = _Blocked(c, list(dict.fromkeys((c.db.id, k) for k in keys)), on_ready, on_timeout)
+        b.btype = btype
         c.blocked = b
+        if btype is not None:
+            self.blocked_by_type[btype] += 1
         for bk in b.keys:
             self.blocking_keys.setdefault(bk, []).append(c)
         if timeout > 0:
@@ -396,6 +402,8 @@ class Server:
         c.blocked = None
         if b.timer is not None:
             b.timer.cancel()
+        if b.btype is not None:
+            self.blocked_by_type[b.btype] -= 1
         for bk in b.keys:
             lst = self.blocking_keys.get(bk)
             if lst is not None:
@@ -434,50 +442,85 @@ class Server:
         if c.protocol is not None:
             self.loop.call_soon(c.protocol.resume)
 
+    def signal_ready(self, db, key, btype) -> None:
+        """signalKeyAsReady: queue ``key`` for the clients blocked on it, once, if any client is
+        blocked for ``btype`` (a TYPE name; None or another type never serves).  Redis signals
+        when a list, sorted set or stream key is created (dbAdd, see Database.add), on XADD,
+        XGROUP DESTROY and SWAPDB -- not on every change: a key that became a list by
+        overwriting another value (SORT ... STORE over a string) serves no one."""
+        if not self.blocked_by_type.get(btype):
+            return
+        bk = (db.id, key)
+        if bk in self.blocking_keys and bk not in self.ready_set:
+            self.ready_set.add(bk)
+            self.ready_keys.append((db, key))
+
     def serve_ready_keys(self) -> None:
-        """Serve blocked clients, FIFO per key, for every key a command made ready."""
+        """handleClientsBlockedOnKeys: serve the clients blocked on each signalled key, in the
+        order the keys were signalled (a key a served BLMOVE creates is signalled in turn).  A
+        list or sorted set serves its clients FIFO while it has elements; a client blocked for
+        another type goes to the back of the key's queue (listRotateHeadToTail), which is how
+        Redis reorders clients of mixed types on one key.  A stream offers the new entries to
+        every client blocked for a stream (serveClientsBlockedOnStreamKey)."""
         while self.ready_keys:
             ready, self.ready_keys = self.ready_keys, []
-            seen = set()
             for db, key in ready:
                 bk = (db.id, key)
-                if bk in seen:
+                self.ready_set.discard(bk)
+                v = db.lookup_write(key)
+                btype = TYPE_NAMES.get(type(v)) if v is not None else None
+                if btype not in self.blocked_by_type:
                     continue
-                seen.add(bk)
-                for c in list(self.blocking_keys.get(bk, ())):
-                    if c.blocked is None or c.closing:
-                        continue
-                    b = c.blocked
-                    saved_db = c.db
-                    c.db = db
-                    c.required = 0
-                    appended0 = self.log.appended
-                    dirty0 = self.dirty
-                    t0 = time.perf_counter()
-                    saved_current = self.current_client
-                    self.current_client = c  # as blocked.c: the receiver runs (tracking, NOLOOP)
-                    try:
-                        reply = b.on_ready(c, key)
-                    except RedisError as e:
-                        reply = e
-                    c.db = saved_db
-                    if reply is None:
-                        self.current_client = saved_current
-                        continue
-                    if b.call is not None:
-                        self.unblocked_call(c, b.call, time.perf_counter() - t0)
-                    if self.touched:
-                        self.settle_hazards()
-                    req = self.log.appended if self.log.appended != appended0 else 0
-                    _ = dirty0
-                    self._unblock(c)
-                    c.emit(reply, req)
-                    if self.tracking is not None and self.tracking.pending:
-                        self.tracking.after_command(c)  # afterCommand: after the reply
-                    self.current_client = saved_current
-                    self._resume(c)
-                    if db.lookup_write(key) is None:
+                if btype == b"stream":
+                    for c in list(self.blocking_keys.get(bk, ())):
+                        b = c.blocked
+                        if b is not None and b.btype == btype and not c.closing:
+                            self._serve_blocked(c, db, key)
+                    continue
+                n = len(self.blocking_keys.get(bk, ()))
+                while n > 0:
+                    n -= 1
+                    clients = self.blocking_keys.get(bk)
+                    if not clients:
                         break
+                    c = clients[0]
+                    if c.blocked.btype != btype or c.closing:
+                        clients.append(clients.pop(0))
+                        continue
+                    if not self._serve_blocked(c, db, key):
+                        break
+
+    def _serve_blocked(self, c, db, key) -> bool:
+        """Call the blocked client's ``on_ready`` for ``key``: False if it keeps waiting, else
+        its reply is emitted and it is unblocked."""
+        b = c.blocked
+        saved_db = c.db
+        c.db = db
+        c.required = 0
+        appended0 = self.log.appended
+        t0 = time.perf_counter()
+        saved_current = self.current_client
+        self.current_client = c  # as blocked.c: the receiver runs (tracking, NOLOOP)
+        try:
+            reply = b.on_ready(c, key)
+        except RedisError as e:
+            reply = e
+        c.db = saved_db
+        if reply is None:
+            self.current_client = saved_current
+            return False
+        if b.call is not None:
+            self.unblocked_call(c, b.call, time.perf_counter() - t0)
+        if self.touched:
+            self.settle_hazards()
+        req = self.log.appended if self.log.appended != appended0 else 0
+        self._unblock(c)
+        c.emit(reply, req)
+        if self.tracking is not None and self.tracking.pending:
+            self.tracking.after_command(c)  # afterCommand: after the reply
+        self.current_client = saved_current
+        self._resume(c)
+        return True
 
     def clients_paused(self, c, cmd) -> bool:
         """CLIENT PAUSE: True if ``cmd`` from ``c`` must wait for the pause to end (``c`` is then
@@ -693,7 +736,7 @@ class Server:
 
 
 class _Blocked:
-    __slots__ = ("client", "keys", "on_ready", "on_timeout", "timer", "call")
+    __slots__ = ("client", "keys", "on_ready", "on_timeout", "timer", "call", "btype")
 
     def __init__(self, client, keys, on_ready, on_timeout):
         self.client = client
@@ -702,6 +745,7 @@ class _Blocked:
         self.on_timeout = on_timeout
         self.timer = None
         self.call = None  # (cmd, argv, seconds) of the call that blocked, for the slow log
+        self.btype = None  # the key type it waits for (Server.block)
 
 
 class _ReplayLog:

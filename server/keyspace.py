@@ -162,6 +162,8 @@ class Database:
             d = -str_units(key, old)
         if type(value) is bytes:
             d += str_units(key, value)
+        elif old is None and self.server.blocking_keys:  # setKey -> dbAdd: signalKeyAsReady
+            self.server.signal_ready(self, key, TYPE_NAMES.get(type(value)))
         if d:
             self.mem += d
             self.server.mem_units += d
@@ -169,12 +171,16 @@ class Database:
             self.expires.pop(key, None)
 
     def add(self, key, value) -> None:
-        """Store a new value at a key known to be absent (keeps no TTL)."""
+        """Store a new value at a key known to be absent (keeps no TTL): dbAdd, which signals
+        clients blocked on the key when the value is a list, sorted set or stream (a value
+        that replaces another one through :meth:`set` does not: dbOverwrite)."""
         self.data[key] = value
         if type(value) is bytes:
             d = str_units(key, value)
             self.mem += d
             self.server.mem_units += d
+        elif self.server.blocking_keys:
+            self.server.signal_ready(self, key, TYPE_NAMES.get(type(value)))
 
     def str_gone(self, key, v) -> None:
         """String value ``v`` at ``key`` left the keyspace: its cost goes."""

@@ -572,6 +572,7 @@ async def _reload_run(srv, c, aof: bool = False):
         finally:
             srv.blocking_keys = blocking
             srv.ready_keys.clear()
+            srv.ready_set.clear()
         if aof:
             log.warning("Append Only File loaded by DEBUG LOADAOF")
         srv.unblock_client(c)

@@ -546,13 +546,15 @@ def swapdb(c, argv):
         a.mem, b.mem = b.mem, a.mem
         a.acct_data, b.acct_data = b.acct_data, a.acct_data
         a.lru, b.lru = b.lru, a.lru
-        # clients blocked on a key of either database may be served now (scanDatabaseForReadyLists)
+        # clients blocked on a key of either database may be served now: scanDatabaseForReadyLists
+        # of the first database then of the second (each in Redis's blocking_keys dict order,
+        # a hash order: here, the order the keys were first blocked on)
         if srv.blocking_keys:
-            for dbid, key in list(srv.blocking_keys):
-                if dbid == id1 or dbid == id2:
-                    db = dbs[dbid]
-                    if key in db.data:
-                        srv.ready_keys.append((db, key))
+            for dbid in (id1, id2):
+                db = dbs[dbid]
+                for bdb, key in list(srv.blocking_keys):
+                    if bdb == dbid and key in db.data:
+                        srv.signal_ready(db, key, TYPE_NAMES.get(type(db.data[key])))
     srv.touch_all()
     return OK
 

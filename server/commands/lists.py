@@ -686,16 +686,6 @@ def rpoplpush(c, argv):
 # the null array at once: BLPOP replies ``*-1`` there, BLMOVE a null bulk (Redis's
 # CLIENT_DENY_BLOCKING paths differ).  On timeout every one of them replies the null array.
 
-def _unique(keys) -> list:
-    seen = set()
-    out = []
-    for k in keys:
-        if k not in seen:
-            seen.add(k)
-            out.append(k)
-    return out
-
-
 def _serve_pop(c, db, key, lst, where: int):
     v = lst.popleft() if where == LEFT else lst.pop()
     after_pop(db, key, lst, where)
@@ -728,7 +718,7 @@ def _bpop(c, argv, where: int):
             if type(lst) is not ListValue:
                 raise RedisError(errors.WRONGTYPE)
             return _serve_pop(c, db, key, lst, where)
-    return c.server.block(c, _unique(keys), timeout, _ready_left if where == LEFT else _ready_right)
+    return c.server.block(c, keys, timeout, _ready_left if where == LEFT else _ready_right, btype=b"list")
 
 
 @command("blpop", -3, "write noscript blocking", "@list", keys=(1, -2, 1))
@@ -774,7 +764,7 @@ def _blmove(c, srckey, dstkey, wherefrom, whereto, timeout, rpoplpush):
     src = get_list(db, srckey, True)
     if src is None:
         r = c.server.block(c, [srckey], timeout,
-                           partial(_ready_move, dstkey, wherefrom, whereto, rpoplpush))
+                           partial(_ready_move, dstkey, wherefrom, whereto, rpoplpush), btype=b"list")
         return None if r is NilArray else r
     check_dst(db, dstkey)
     v = move(db, srckey, dstkey, src, wherefrom, whereto)

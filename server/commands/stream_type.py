@@ -373,7 +373,7 @@ class Group:
 class Stream:
     """A Redis stream.  See the module docstring."""
 
-    __slots__ = ("nodes", "keys", "length", "last_id", "groups", "signal", "__weakref__")
+    __slots__ = ("nodes", "keys", "length", "last_id", "groups", "__weakref__")
     encoding = b"stream"
 
     def __init__(self):
@@ -382,7 +382,6 @@ class Stream:
         self.length = 0
         self.last_id = 0
         self.groups = None  # name -> Group, created on demand as in Redis
-        self.signal = 0  # bumped when blocked readers must look again (XADD, XGROUP DESTROY)
 
     # ---- appending ---------------------------------------------------------------------
     def append(self, i: int, idb: bytes, fv: list, max_bytes: int, max_entries: int) -> None:

@@ -34,12 +34,12 @@ _NONE, _MAXLEN, _MINID = 0, 1, 2
 
 # --------------------------------------------------------------------------- shared helpers
 
-def signal_ready(db, key, s) -> None:
-    """signalKeyAsReady without a modification: blocked XREAD/XREADGROUP clients look again."""
-    s.signal += 1
+def signal_ready(db, key) -> None:
+    """signalKeyAsReady(OBJ_STREAM): blocked XREAD/XREADGROUP clients look again (XADD, XGROUP
+    DESTROY; creating the key signals too, see Database.add)."""
     srv = db.server
-    if srv.blocking_keys and (db.id, key) in srv.blocking_keys:
-        srv.ready_keys.append((db, key))
+    if srv.blocking_keys:
+        srv.signal_ready(db, key, b"stream")
 
 
 def keyed_reply(c, pairs):
@@ -208,7 +208,7 @@ def xadd(c, argv):
     cfg = srv.config.values
     s.append(the_id, idb, argv[fpos:], cfg["stream-node-max-bytes"], cfg["stream-node-max-entries"])
     db.changed(key, b"xadd", "t")
-    s.signal += 1
+    signal_ready(db, key)
     if a is None:
         out = argv[:]
         out[2] = idb

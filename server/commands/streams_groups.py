@@ -60,7 +60,8 @@ def _prop_seen(srv, db, key, gname, co) -> None:
 
 
 def _prop_created(srv, db, key, gname, co) -> None:
-    srv.propagate(db, [b"XGROUP", b"CREATECONSUMER", key, gname, co.name])
+    # the log recreates the consumer; Redis 6.2 does not propagate it (XCLAIM creates it there)
+    srv.propagate(db, [b"XGROUP", b"CREATECONSUMER", key, gname, co.name], False)
 
 
 # --------------------------------------------------------------------------- XGROUP
@@ -144,7 +145,7 @@ def xgroup(c, argv):
         del s.groups[gname]
         db.changed_quietly(key)
         srv.notify(db, key, b"xgroup-destroy", "t")
-        signal_ready(db, key, s)
+        signal_ready(db, key)
         return 1
     if sub == b"createconsumer" and n == 5:
         co, created = g.consumer(argv[4], srv.cached_now_ms(), True, False)
@@ -540,8 +541,8 @@ def _serve_group_key(c, db, key, s, g, gname, cname, start, count, noack, histor
 
 
 class _BlockedRead:
-    """What a blocked XREAD / XREADGROUP waits for: per key, the ID to read after and the
-    stream value and signal count it last looked at."""
+    """What a blocked XREAD / XREADGROUP waits for: ``recs``, per key, the ID to read after
+    (for a group, its last delivered ID when the key is served)."""
 
     __slots__ = ("recs", "count", "gname", "cname", "noack")
 
@@ -552,11 +553,6 @@ def _on_ready(st, c, key):
     s = db.lookup_write(key)
     if type(s) is not Stream:
         return None
-    rec = st.recs[key]
-    if s is rec[0] and s.signal == rec[1]:
-        return None  # changed, but not signalled (XSETID, XACK, XGROUP SETID...)
-    rec[0] = s
-    rec[1] = s.signal
     if st.gname is not None:
         g = _lookup_group(s, st.gname)
         if g is None:
@@ -566,7 +562,7 @@ def _on_ready(st, c, key):
             return err
         gt = g.last_id
     else:
-        gt = rec[2]
+        gt = st.recs[key]
     if s.last_id <= gt:
         return None
     start = gt + 1
@@ -692,14 +688,13 @@ def _xread(c, argv, group_mode: bool):
     for j in range(nk):
         key = keys[j]
         if key not in st.recs:
-            s = db.lookup_write(key)
-            st.recs[key] = [s, s.signal if type(s) is Stream else 0, ids[j]]
+            st.recs[key] = ids[j]
     st.count = count or 1000
     st.gname = gname
     st.cname = cname
     st.noack = noack
     secs = 0.0 if timeout > 10 ** 12 else timeout / 1000.0
-    return c.server.block(c, list(st.recs), secs, partial(_on_ready, st))
+    return c.server.block(c, list(st.recs), secs, partial(_on_ready, st), btype=b"stream")
 
 
 def _xread_keys(argv):

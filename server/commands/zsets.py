@@ -560,7 +560,7 @@ def _bzpop(c, argv, from_max: bool):
             return None
         return _bzpop_serve(c, key, z, from_max)
 
-    return c.server.block(c, keys, timeout, on_ready)
+    return c.server.block(c, keys, timeout, on_ready, btype=b"zset")
 
 
 @command("bzpopmin", -3, "write noscript fast blocking", "@sortedset", keys=(1, -2, 1))
