@@ -221,6 +221,20 @@ def test_script_reads_are_tracked_for_the_caller(c3, other):
     assert c3.recv_reply() == inv("sk")
 
 
+def test_script_read_tracks_the_scripts_declared_keys(c3, other):
+    """A read inside a script remembers the keys of the caller's EVAL (its KEYS), not the key
+    the read named: Redis 6.2's trackingRememberKeys(caller) gets the keys of caller->cmd and
+    caller->argv.  A script that only writes, or declares no keys, remembers nothing."""
+    c3.cmd("CLIENT", "TRACKING", "ON")
+    assert c3.cmd("EVAL", "return redis.call('get', ARGV[1])", "1", "declared", "read") == b"_\r\n"
+    assert c3.cmd("EVAL", "return redis.call('exists', 'lit')", "0") == b":0\r\n"
+    assert c3.cmd("EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "written") == b"+OK\r\n"
+    other.cmd("MSET", "read", "1", "lit", "1", "written", "1")
+    c3.assert_silent()
+    other.cmd("SET", "declared", "1")
+    assert c3.recv_reply() == inv("declared")
+
+
 # --------------------------------------------------------------------------- OPTIN / OPTOUT
 
 

@@ -133,10 +133,17 @@ class Tracking:
         tr = c.tracking
         if tr.bcast or (tr.optin and not tr.caching) or (tr.optout and tr.caching):
             return
-        try:
-            keys = cmd.keys(argv)
-        except Exception:  # noqa: BLE001  (malformed arguments: no keys, as getKeysFromCommand)
-            return
+        sc = self.srv.__dict__.get("scripting")  # commands.scripting, made by the first script
+        run = sc.run if sc is not None else None
+        if run is not None and run.caller is c:
+            # a read inside a script: Redis remembers the keys of the caller's own command
+            # (getKeysFromCommand(caller->cmd, caller->argv): EVAL's KEYS), not of the read
+            keys = run.keys
+        else:
+            try:
+                keys = cmd.keys(argv)
+            except Exception:  # noqa: BLE001  (malformed arguments: no keys, as getKeysFromCommand)
+                return
         if not keys:
             return
         table = self.table
