@@ -10,6 +10,8 @@ every byte of an error line.
 
 from __future__ import annotations
 
+import time
+
 from ..helpers import RawConnection, resp_encode
 
 AGGREGATES = "*%~>|"
@@ -160,8 +162,11 @@ class Conn:
     before a reply instead of taking them for that reply, each as ``(push, what)`` where
     ``what`` names the command whose reply came right after it (``show_args``): for a RESP3
     connection that is subscribed (or tracking) and runs commands, so that where the pushes
-    fall between its replies can be compared.  A SUBSCRIBE's own confirmation is a push too:
-    do not collect while (un)subscribing."""
+    fall between its replies can be compared.  A push can also come *inside* an aggregate
+    reply (Redis 6.2 writes a notification to the output buffer as the command runs, so one
+    caused by a command inside EXEC lands between the elements of EXEC's array): it is taken
+    out of the aggregate, and ``what`` says before which element (``EXEC #2``).  A
+    SUBSCRIBE's own confirmation is a push too: do not collect while (un)subscribing."""
 
     def __init__(self, target, proto: int, name: str):
         self.name = name
@@ -174,15 +179,28 @@ class Conn:
 
     def _recv(self, what):
         try:
-            while True:
-                node = parse(self.raw.recv_reply())
-                if node[0] != ">" or self.pushes is None:
-                    return node
-                self.pushes.append((node, what))
+            if self.pushes is None:
+                return parse(self.raw.recv_reply())
+            return self._node(what, time.monotonic() + self.raw.timeout)
         except AssertionError as exc:  # RawConnection's messages hold everything received
             text = str(exc)
             raise AssertionError(f"{self.name}: no reply to {what}: {text[:300]}"
                                  f"{'...' if len(text) > 300 else ''}") from None
+
+    def _node(self, what, deadline):
+        """One reply, the pushes before it (and inside it, when it is an aggregate) collected."""
+        raw = self.raw
+        while True:
+            end = raw._take_line(deadline, 0)
+            kind = chr(raw.buf[0])
+            if kind == ">":
+                self.pushes.append((parse(raw.recv_reply()), what))
+                continue
+            if kind not in "*%~" or int(raw.buf[1:end - 2]) < 0:
+                return parse(raw.recv_reply())
+            n = int(raw.buf[1:end - 2]) * (2 if kind == "%" else 1)
+            raw.buf = raw.buf[end:]
+            return (kind, tuple(self._node(f"{what} #{i}", deadline) for i in range(n)))
 
     def run(self, args):
         self.raw.send(resp_encode(*args))
