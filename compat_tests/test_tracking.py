@@ -471,6 +471,51 @@ def test_tracking_option_errors(r2, setup, args, error):
     assert err(r2, "CLIENT", "TRACKING", *args) == error
 
 
+def test_overlap_among_later_prefixes_replies_error_and_ok(c3, other):
+    """Redis 6.2.14's checkPrefixCollisionsOrReply returns the index of a prefix that overlaps a
+    later one; for any prefix but the first that index reads as success: the error is sent,
+    tracking is enabled with every prefix (the duplicate counted once), and +OK follows."""
+    c3.send(resp_encode("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "s", "PREFIX", "h", "PREFIX", "h1"))
+    assert c3.recv_replies(2) == [
+        b"-ERR Prefix 'h' overlaps with another provided prefix 'h1'. Prefixes for a single client "
+        b"must not overlap.\r\n", b"+OK\r\n"]
+    assert c3.cmd("CLIENT", "TRACKINGINFO") == (
+        b"%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$5\r\nbcast\r\n$8\r\nredirect\r\n:0\r\n"
+        b"$8\r\nprefixes\r\n*3\r\n$1\r\nh\r\n$2\r\nh1\r\n$1\r\ns\r\n")
+    other.cmd("SET", "h1x", "1")
+    assert c3.recv_replies(2) == [inv("h1x"), inv("h1x")]  # one message per matching prefix
+    # an overlap with a prefix the client has is an error only (and the one it names comes
+    # first in byte order), as is one of the first provided prefix
+    assert c3.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "q", "PREFIX", "h12") == (
+        b"-ERR Prefix 'h12' overlaps with an existing prefix 'h'. Prefixes for a single client "
+        b"must not overlap.\r\n")
+    assert c3.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", "PREFIX", "ab", "PREFIX", "b") == (
+        b"-ERR Prefix 'a' overlaps with another provided prefix 'ab'. Prefixes for a single client "
+        b"must not overlap.\r\n")
+    assert c3.cmd("CLIENT", "TRACKINGINFO").endswith(b"*3\r\n$1\r\nh\r\n$2\r\nh1\r\n$1\r\ns\r\n")
+
+
+def test_overlap_error_quotes_prefix_bytes_as_c_strings(raw):
+    """The prefixes are printed with %s: their bytes as they are (not UTF-8), up to a NUL."""
+    assert raw.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", b"\xff", "PREFIX", b"\xff\x01") == (
+        b"-ERR Prefix '\xff' overlaps with another provided prefix '\xff\x01'. Prefixes for a single "
+        b"client must not overlap.\r\n")
+    assert raw.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", b"a\x00b", "PREFIX", b"a") == (
+        b"-ERR Prefix 'a' overlaps with another provided prefix 'a'. Prefixes for a single "
+        b"client must not overlap.\r\n")
+
+
+def test_overlap_error_and_ok_inside_exec(raw):
+    """Inside EXEC both replies are written where the command's one would be: the array says one
+    element and a stray +OK follows it."""
+    assert raw.cmd("MULTI") == b"+OK\r\n"
+    assert raw.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "x", "PREFIX", "y", "PREFIX", "y") == b"+QUEUED\r\n"
+    raw.send(resp_encode("EXEC") + resp_encode("PING"))
+    assert raw.recv_replies(3) == [
+        b"*1\r\n-ERR Prefix 'y' overlaps with another provided prefix 'y'. Prefixes for a single client "
+        b"must not overlap.\r\n", b"+OK\r\n", b"+PONG\r\n"]
+
+
 def test_tracking_needs_on_or_off(r2):
     assert err(r2, "CLIENT", "TRACKING") == (
         "ERR Unknown subcommand or wrong number of arguments for 'TRACKING'. Try CLIENT HELP.")

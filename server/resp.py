@@ -166,7 +166,8 @@ def format_double_human(x: float) -> bytes:
 
 
 def encode_error(msg: str) -> bytes:
-    return b"-" + msg.replace("\r", " ").replace("\n", " ").encode() + b"\r\n"
+    # (surrogateescape: a message that quotes client bytes, decoded so, gets them back as they were)
+    return b"-" + msg.replace("\r", " ").replace("\n", " ").encode("utf-8", "surrogateescape") + b"\r\n"
 
 
 def encode(v, proto: int, out: bytearray) -> None:

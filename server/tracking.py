@@ -32,7 +32,7 @@ Hooks (see ``dispatch``): ``Server.on_key_change`` → :meth:`Tracking.invalidat
 
 from __future__ import annotations
 
-from . import errors, resp
+from . import errors, registry, resp
 from .app import Server
 from .args import to_int
 from .commands import clientcmd
@@ -384,6 +384,11 @@ def _s(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
+def _cs(b: bytes) -> str:
+    """``b`` as C's %s prints it: up to its first NUL byte."""
+    return _s(b.split(b"\0", 1)[0])
+
+
 def client_tracking(c, argv):
     "CLIENT TRACKING <ON | OFF> [REDIRECT client-id] [PREFIX prefix ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]"
     srv = c.server
@@ -433,7 +438,18 @@ def client_tracking(c, argv):
         if tr is not None and ((optin and tr.optout) or (optout and tr.optin)):
             raise RedisError(OPT_SWITCH)
         if bcast:
-            _check_prefixes(c, prefixes)
+            late = _check_prefixes(c, prefixes)
+            if late is not None:
+                # Redis 6.2.14's checkPrefixCollisionsOrReply returns the index i of the prefix
+                # that overlaps a later provided one, which its caller takes for success when
+                # i > 0: the error is sent, tracking is enabled all the same, and +OK follows
+                # (two replies to one command; fixed in Redis 7)
+                srv.count_error(late)
+                registry.COMMANDS["client"].stats[3] += 1  # failed_calls: an error was replied
+                _enable(c, redir, bcast, optin, optout, noloop, prefixes)
+                out = bytearray()
+                resp.encode(late, c.proto, out)
+                return resp.Raw(bytes(out) + b"+OK\r\n")
         _enable(c, redir, bcast, optin, optout, noloop, prefixes)
     elif onoff == b"off":
         disable(c)
@@ -442,16 +458,23 @@ def client_tracking(c, argv):
     return resp.OK
 
 
-def _check_prefixes(c, prefixes) -> None:
-    """checkPrefixCollisionsOrReply."""
-    mine = c.tracking.my_prefixes if c.tracking is not None else {}
+def _check_prefixes(c, prefixes):
+    """checkPrefixCollisionsOrReply: raises the error of a prefix overlapping one the client
+    has (in sorted order, as its rax) or, for the first prefix, a later provided one; returns
+    that error for a later prefix overlapping one after it (see client_tracking), else None.
+    Prefixes are printed with %s: up to a NUL byte."""
+    mine = sorted(c.tracking.my_prefixes) if c.tracking is not None else ()
     for i, p in enumerate(prefixes):
         for old in mine:
             if _overlap(old, p):
-                raise RedisError(OVERLAP_EXISTING % (_s(p), _s(old)))
+                raise RedisError(OVERLAP_EXISTING % (_cs(p), _cs(old)))
         for q in prefixes[i + 1:]:
             if _overlap(p, q):
-                raise RedisError(OVERLAP_PROVIDED % (_s(p), _s(q)))
+                err = RedisError(OVERLAP_PROVIDED % (_cs(p), _cs(q)))
+                if i == 0:
+                    raise err
+                return err
+    return None
 
 
 def _enable(c, redir, bcast, optin, optout, noloop, prefixes) -> None:
