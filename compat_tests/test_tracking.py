@@ -406,6 +406,24 @@ def test_redirect_to_resp3_client(make_raw, c3, other):
     assert c3.recv_reply() == inv("r4")
 
 
+def test_clients_of_a_key_are_walked_in_rax_order_of_their_ids(make_raw, c3, other):
+    """The ids remembered for a key live in a rax keyed by each id's 8 bytes in memory order
+    (little endian): when the key changes, the clients are sent their messages in that order,
+    not in the order they read the key.  Seen on one receiver: c3 redirects to a client that is
+    gone (it gets tracking-redir-broken itself), c2 redirects to c3."""
+    c2, gone = make_raw(), make_raw()
+    id3, id2, idg = client_id(c3), client_id(c2), client_id(gone)
+    c3.cmd("CLIENT", "TRACKING", "ON", "REDIRECT", str(idg))
+    c2.cmd("CLIENT", "TRACKING", "ON", "REDIRECT", str(id3))
+    other.cmd("CLIENT", "KILL", "ID", str(idg))
+    c2.cmd("GET", "k")  # c2 reads it first
+    c3.cmd("GET", "k")
+    other.cmd("SET", "k", "1")
+    broken = b">2\r\n$21\r\ntracking-redir-broken\r\n:%d\r\n" % idg
+    first3 = id3.to_bytes(8, "little") < id2.to_bytes(8, "little")
+    assert c3.recv_replies(2) == ([broken, inv("k")] if first3 else [inv("k"), broken])
+
+
 def test_redirect_to_self(c3, other):
     me = client_id(c3)
     c3.cmd("CLIENT", "TRACKING", "ON", "REDIRECT", str(me))

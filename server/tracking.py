@@ -90,6 +90,10 @@ def _bulk(b: bytes) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(b), b)
 
 
+def _rax_id(cid: int) -> bytes:
+    return cid.to_bytes(8, "little")
+
+
 def _key_array(keys) -> bytes:
     return b"*%d\r\n" % len(keys) + b"".join(_bulk(k) for k in keys)
 
@@ -194,6 +198,10 @@ class Tracking:
         self.items -= len(ids)
         clients = self.srv.clients
         payload = None
+        if len(ids) > 1:
+            # Redis walks the key's rax of ids, keyed by the id's bytes in memory order (little
+            # endian): several clients' messages to one receiver come in that order
+            ids = sorted(ids, key=_rax_id)
         for cid in ids:
             target = clients.get(cid)
             if target is None:
