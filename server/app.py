@@ -71,6 +71,8 @@ class Server:
         self.log_failed = None
         self.maxmemory = 0
         self.min_replicas = False
+        self.masterhost = None   # a replica: its master's host (replication.py)
+        self.repl_feed = None    # once a replica attached: Replication.feed, after each effect
         # memory accounting and eviction (memory.py, eviction.py)
         self.mem_cache = memory._Cache()
         self.mem_units = 0              # Σ of every database's recorded key costs (db.mem)
@@ -136,6 +138,8 @@ class Server:
         if config["cluster-enabled"]:
             from .cluster import setup as cluster_setup
             self.cluster = cluster_setup(self)
+        from .replication import setup as replication_setup
+        replication_setup(self)
         self.update_lane()
 
     def update_lane(self) -> None:
@@ -145,7 +149,8 @@ class Server:
         every connection is checked again before it takes the fast lane.  Call it after
         changing any of these (commands flagged ``breaks_lane`` get it from the dispatcher)."""
         if (self.loading or self.cluster is not None or self.maxmemory or self.pause_type
-                or self.lua_timedout or self.log_failed or self.monitors or self.min_replicas):
+                or self.lua_timedout or self.log_failed or self.monitors or self.min_replicas
+                or self.masterhost):
             self.lane = None
         else:
             self.lane = object()
@@ -205,8 +210,11 @@ class Server:
         return self.log.durable
 
     # ---- effects log -----------------------------------------------------------------------
-    def log_effect(self, db_id: int, argv) -> None:
-        """Append one effect (a command that replays deterministically) to the log."""
+    def log_effect(self, db_id: int, argv, repl=None) -> None:
+        """Append one effect (a command that replays deterministically) to the log; ``repl``:
+        what the replication stream gets instead, where Redis propagates another form (a
+        relative TTL: the log needs the absolute one, replicas count it from their receipt), or
+        False: the log only (what Redis does not propagate to replicas)."""
         if self.replaying:
             return
         lg = self.log
@@ -216,12 +224,25 @@ class Server:
             self.log_db = db_id
             s = str(db_id).encode()
             lg.append(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s))
-        lg.append(resp.encode_command(argv))
+        data = resp.encode_command(argv)
+        lg.append(data)
+        if self.repl_feed is not None and repl is not False:
+            self.repl_feed(db_id, data if repl is None else resp.encode_command(repl))
 
-    def propagate(self, db, argv) -> None:
-        """Log ``argv`` as an effect of the running command instead of the command itself."""
+    def propagate(self, db, argv, repl=None) -> None:
+        """Log ``argv`` as an effect of the running command instead of the command itself
+        (``repl``: see :meth:`log_effect`)."""
         self.propagated = True
-        self.log_effect(db.id if db is not None else self.log_db, argv)
+        self.log_effect(db.id if db is not None else self.log_db, argv, repl)
+
+    def propagate_stream(self, db_id: int, argv) -> None:
+        """Send ``argv`` to replicas only, not to the log (PUBLISH, whole-script EVAL...),
+        in order with the effects of a running transaction or script."""
+        buf = self.__dict__.get("_fx_buf")
+        if buf is not None:
+            buf.append((db_id, None, argv))
+        elif self.repl_feed is not None:
+            self.repl_feed(db_id, resp.encode_command(argv))
 
     def on_key_change(self, db, key, by_server=False) -> None:
         """``by_server``: expiry / eviction, no client made the change (signalModifiedKey(NULL))."""
@@ -413,6 +434,17 @@ class Server:
                     pass
                 if not lst:
                     del self.blocking_keys[bk]
+
+    def disconnect_blocked_clients(self) -> None:
+        """disconnectAllBlockedClients: becoming a replica ends every blocking operation."""
+        for c in list(self.clients.values()):
+            if c.blocked is not None and not c.closing:
+                self._unblock(c)
+                err = RedisError("UNBLOCKED force unblock from blocking operation, instance state "
+                                 "changed (master -> replica?)")
+                self.count_error(err)
+                c.emit(err)
+                self._resume(c)
 
     def _block_timeout(self, c):
         b = c.blocked
@@ -698,7 +730,8 @@ class Server:
             if self.loading or self.cron_paused:
                 continue
             deadline = time.monotonic() + 0.025 * 100 / max(self.config["hz"], 1) / 10
-            if self.active_expire_enabled and not self.pause_type:  # no expiry while paused
+            if self.active_expire_enabled and not self.pause_type and self.masterhost is None:
+                # no expiry while paused, nor on a replica (its master sends DELs)
                 t0 = time.perf_counter()
                 for db in self.dbs:
                     if db.expires:

@@ -29,7 +29,7 @@ class Client:
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
         "killed_reason", "protocol", "close_after", "lane", "exec_queued",
-        "exec_pushes",
+        "exec_pushes", "woff",
     )
 
     def __init__(self, server, transport=None):
@@ -67,6 +67,7 @@ class Client:
         self.exec_queued = 0      # while EXEC runs (else 0): how many it runs (CLIENT LIST multi=)
         self.exec_pushes = None   # while EXEC runs: pub/sub messages to itself (pubsub.deliver)
         self.tracking = None
+        self.woff = 0             # replication offset after this client's last write (WAIT)
         self.conn_type = "normal"
         self.qbuf_peak = 0
         self.reply_skip_next = False

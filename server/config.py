@@ -390,10 +390,13 @@ class Config:
                 vals.append(str(v))
             return " ".join(vals)
         if opt.name == "slaveof":
-            # Perdure has no replication: only "replicaof no one" (the default) is accepted.
-            if raw.lower().split() == ["no", "one"]:
+            # "replicaof <host> <port>" at startup (replication.py starts the link)
+            parts = raw.split()
+            if [p.lower() for p in parts] == ["no", "one"] or not parts:
                 return ""
-            raise ValueError("replicaof is not supported: Perdure has no replication")
+            if len(parts) != 2 or _strtoll_full(parts[1]) is None:
+                raise ValueError("wrong number of arguments")
+            return "%s %s" % (parts[0], parts[1])
         if opt.name == "client-output-buffer-limit":
             parts = raw.split()
             if len(parts) % 4:

@@ -25,6 +25,7 @@ import time
 from . import errors, eviction, resp
 from .errors import RedisError
 from .registry import COMMANDS, Flag
+from .replication import MASTERDOWN_ERR, READONLY_ERR
 
 _perf = time.perf_counter
 _encode = resp.encode
@@ -41,6 +42,7 @@ _EVICT_FAIL = eviction.EVICT_FAIL
 NOT_DATA = Flag.NO_DATA
 WRITE = Flag.WRITE
 READONLY = Flag.READONLY
+STALE = Flag.STALE
 
 
 def lookup(name: bytes):
@@ -176,10 +178,19 @@ def _process_checked(c, srv, cmd, argv):
         # (CONFIG SET lowered it) is trimmed before the command, even one queued in MULTI,
         # not only by the cron (which DEBUG PAUSE-CRON may stop)
         srv.tracking_limit()
-    if srv.min_replicas and (cmd.write or (cmd.name == "exec" and c.multi
-                                           and any(q[0].write for q in c.multi))):
-        # min-replicas-to-write with a max lag: Perdure has no replica, so none is good
-        return _reject(c, RedisError(errors.NOREPLICAS), cmd)
+    if srv.min_replicas or srv.masterhost:
+        is_write = cmd.write or (cmd.name == "exec" and c.multi and any(q[0].write for q in c.multi))
+        if (is_write and srv.min_replicas and srv.masterhost is None
+                and srv.repl.good_replicas() < srv.config["min-replicas-to-write"]):
+            # min-replicas-to-write with a max lag: too few replicas acknowledged lately
+            return _reject(c, RedisError(errors.NOREPLICAS), cmd)
+        if srv.masterhost is not None and c.conn_type != "master":
+            if is_write and srv.config["replica-read-only"]:
+                return _reject(c, RedisError(READONLY_ERR), cmd)
+            if (not srv.config["replica-serve-stale-data"] and srv.repl.state != "connected"
+                    and (not cmd.flags & STALE or (cmd.name == "exec" and c.multi
+                                                   and any(not q[0].flags & STALE for q in c.multi)))):
+                return _reject(c, RedisError(MASTERDOWN_ERR), cmd)
     if srv.pause_type and srv.clients_paused(c, cmd):
         return PAUSED  # CLIENT PAUSE: not run now; the protocol retries it after the pause
     if srv.lua_timedout and not srv.busy_allows(cmd, argv):

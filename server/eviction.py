@@ -224,6 +224,8 @@ def perform_evictions(srv, settle: bool = False) -> int:
     EVICT_FAIL (over maxmemory and nothing (more) can be evicted)."""
     if srv.loading or srv.lua_timedout or srv.pause_type:
         return EVICT_OK  # isSafeToPerformEvictions
+    if srv.masterhost is not None and srv.config["replica-ignore-maxmemory"]:
+        return EVICT_OK  # a replica's master evicts (and sends the DELs)
     maxmem = srv.maxmemory
     used = memory.used_for_eviction(srv)
     if not maxmem or used <= maxmem:

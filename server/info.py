@@ -69,13 +69,6 @@ def run_id(srv) -> str:
     return rid
 
 
-def replid(srv) -> str:
-    rid = getattr(srv, "replid", None)
-    if rid is None:
-        rid = srv.replid = secrets.token_hex(20)
-    return rid
-
-
 def total_commands(srv) -> int:
     """Commands executed (Redis's ``stat_numcommands``): the sum of per-command calls."""
     n = 0
@@ -566,19 +559,7 @@ def _stats(srv, out):
 
 
 def _replication(srv, out):
-    out += [
-        "role:master",
-        "connected_slaves:0",
-        "master_failover_state:no-failover",
-        "master_replid:" + replid(srv),
-        "master_replid2:" + "0" * 40,
-        "master_repl_offset:0",
-        "second_repl_offset:-1",
-        "repl_backlog_active:0",
-        "repl_backlog_size:%d" % srv.config["repl-backlog-size"],
-        "repl_backlog_first_byte_offset:0",
-        "repl_backlog_histlen:0",
-    ]
+    out += srv.repl.info()
 
 
 def _cpu(srv, out):

@@ -75,6 +75,10 @@ class Database:
             return False
         if when > srv.cached_now_ms():
             return False
+        if srv.masterhost is not None:
+            # a replica: the master's DEL removes the key; to the master's own commands it
+            # still exists, to everyone else it is logically expired (expireIfNeeded)
+            return srv.current_client is None or srv.current_client.conn_type != "master"
         if srv.pause_type:
             return True  # CLIENT PAUSE keeps the dataset as is: logically expired, still there
         srv.stat_expired_keys += 1

@@ -123,7 +123,7 @@ def hello(c, argv):
         b"proto": c.proto,
         b"id": c.id,
         b"mode": b"cluster" if srv.cluster is not None else b"standalone",
-        b"role": b"master",
+        b"role": b"master" if srv.masterhost is None else b"replica",
         b"modules": [],
     })
 

@@ -720,7 +720,8 @@ def debug(c, argv):
     if sub == b"protocol" and n == 3:
         return _protocol(c, argv[2])
     if sub == b"change-repl-id" and n == 2:
-        srv.replid = secrets.token_hex(20)
+        repl = srv.repl  # changeReplicationId + clearReplicationId2
+        repl.replid, repl.replid2, repl.second_offset = secrets.token_hex(20), "0" * 40, -1
         log.warning("Changing replication IDs after receiving DEBUG change-repl-id")
         return resp.OK
     if sub == b"log" and n == 3:

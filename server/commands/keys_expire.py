@@ -43,7 +43,7 @@ def _expire_generic(c, argv, relative: bool, seconds: bool, name: str):
         return 1
     db.set_expire(key, when)
     db.changed(key, b"expire", "g")
-    srv.propagate(db, [b"PEXPIREAT", key, b"%d" % when])
+    srv.propagate(db, [b"PEXPIREAT", key, b"%d" % when], argv)  # replicas get it as is
     return 1
 
 

@@ -300,6 +300,8 @@ if _client_gone not in Server.on_client_gone:
 def publish_cmd(c, argv):
     "PUBLISH channel message"
     srv = c.server
+    if srv.repl_feed is not None:
+        srv.propagate_stream(c.db.id, argv)  # replicas deliver it to their own subscribers
     if srv.pubsub_channels is None:
         return 0
     return publish(srv, argv[1], argv[2], publish_required(srv))

@@ -1,12 +1,14 @@
-"""Replication-facing commands of a master with no replicas, modules, and the HTTP guard.
+"""Replication commands (the machinery is :mod:`perdure.server.replication`), modules, and the
+HTTP guard.
 
-* ROLE: ``master``, the replication offset, the (empty) list of replicas, as a 6.2 master with
-  no replica attached answers.  Perdure has no replicas yet: REPLICAOF, SYNC, PSYNC and
-  REPLCONF are not in the command table (unknown command), not faked.
-* WAIT numreplicas timeout: with no replica, no write can be acknowledged by one: as Redis, a
-  request for zero (or fewer) replicas answers 0 at once, any other blocks until the timeout
-  (milliseconds, 0 = forever) or CLIENT UNBLOCK and then answers 0.  Inside MULTI it answers at
-  once.  A write's own durability needs no WAIT here: its reply already waited for the log.
+* SYNC / PSYNC: the connection becomes a replica: a full resynchronisation (RDB payload) or a
+  continuation from the backlog, then the replication stream.
+* REPLCONF: a replica's listening-port / ip-address / capa before it syncs, ACK after.
+* REPLICAOF / SLAVEOF host port | NO ONE: become a replica of host:port, or a master again.
+* ROLE: ``master`` with the offset and the replicas, or ``slave`` with the link state.
+* WAIT numreplicas timeout: the replicas that acknowledged the caller's last write, waiting
+  (timeout in milliseconds, 0 = forever) until enough have; at once inside MULTI.  The write
+  itself is durable on this server before its reply: WAIT adds copies elsewhere.
 * MODULE: Perdure loads no Redis modules (they are C shared objects for Redis's module API):
   LIST is empty, LOAD fails as a failed load does in Redis, UNLOAD finds no module.
 * ``HOST:`` and ``POST``: securityWarningCommand.  An HTTP request sent to the port (a
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import logging
 
-from .. import errors
+from .. import errors, resp
 from ..args import to_int
+from ..dispatch import BLOCKED
 from ..errors import RedisError
 from ..registry import command
 from .server import help_reply, subcommand_error
@@ -30,7 +33,68 @@ log = logging.getLogger("perdure.server")
 @command("role", 1, "noscript ok-loading ok-stale fast", "@dangerous")
 def role(c, argv):
     "ROLE"
-    return [b"master", 0, []]  # INFO replication: master_repl_offset:0 (no replication stream)
+    return c.server.repl.role()
+
+
+@command("sync", 1, "admin noscript", "")
+def sync(c, argv):
+    "SYNC"
+    return _sync(c, argv)
+
+
+@command("psync", -3, "admin noscript", "")
+def psync(c, argv):
+    "PSYNC replicationid offset"
+    return _sync(c, argv)
+
+
+def _sync(c, argv):
+    srv = c.server
+    repl = srv.repl
+    if c in repl.links:
+        return BLOCKED  # already a replica: ignored
+    if srv.masterhost is not None and repl.state != "connected":
+        raise RedisError("NOMASTERLINK Can't SYNC while not connected with my master")
+    if c.held or c.out:
+        raise RedisError("ERR SYNC and PSYNC are invalid with pending output")
+    if c.multi is not None or c.in_exec:
+        raise RedisError("ERR Replica can't be initialized inside a MULTI")  # no reply in Redis
+    repl.attach(c, argv)
+    return BLOCKED
+
+
+@command("replconf", -1, "admin noscript ok-loading ok-stale", "")
+def replconf(c, argv):
+    "REPLCONF option value [option value ...]"
+    r = c.server.repl.replconf(c, argv)
+    return BLOCKED if r is None else r
+
+
+def _replicaof(c, argv):
+    srv = c.server
+    if srv.cluster is not None:
+        raise RedisError("ERR REPLICAOF not allowed in cluster mode.")
+    repl = srv.repl
+    if argv[1].lower() == b"no" and argv[2].lower() == b"one":
+        repl.unset_master()
+        return resp.OK
+    if c.conn_type == "slave":
+        raise RedisError("ERR Command is not valid when client is a replica.")
+    port = to_int(argv[2])
+    if port is None:
+        raise RedisError(errors.NOT_INTEGER)
+    host = argv[1].decode("utf-8", "replace")
+    if repl.host is not None and repl.host.lower() == host.lower() and repl.port == port:
+        log.warning("REPLICAOF would result into synchronization with the master we are already "
+                    "connected with. No operation performed.")
+        return resp.Simple(b"OK Already connected to specified master")
+    repl.set_master(host, port)
+    log.warning("REPLICAOF %s:%d enabled (user request from '%s')", host, port, c.addr)
+    return resp.OK
+
+
+command("replicaof", 3, "admin noscript ok-stale", "")(_replicaof)
+command("slaveof", 3, "admin noscript ok-stale", "")(_replicaof)
 
 
 def _wait_timeout_ms(b: bytes) -> int:
@@ -45,21 +109,16 @@ def _wait_timeout_ms(b: bytes) -> int:
 @command("wait", 3, "noscript", "@keyspace")
 def wait(c, argv):
     "WAIT numreplicas timeout"
+    srv = c.server
+    if srv.masterhost is not None:
+        raise RedisError("ERR WAIT cannot be used with replica instances. Please also note that since "
+                         "Redis 4.0 if a replica is configured to be writable (which is not the "
+                         "default) writes to replicas are just local and are not propagated.")
     numreplicas = to_int(argv[1])
     if numreplicas is None:
         raise RedisError(errors.NOT_INTEGER)
     timeout_ms = _wait_timeout_ms(argv[2])
-    if numreplicas <= 0 or c.multi is not None or c.in_exec:
-        return 0
-    return c.server.block(c, [], timeout_ms / 1000.0, _never_ready, _no_replica_acked)
-
-
-def _never_ready(c, key):
-    return None
-
-
-def _no_replica_acked(c):
-    return 0
+    return srv.repl.wait(c, numreplicas, timeout_ms)
 
 
 _MODULE_HELP = [
@@ -97,8 +156,6 @@ def _security_warning(c, argv):
     c.out = bytearray()  # freeClientAsync: what this read produced is never written
     c.held.clear()
     c.close("security")
-    from ..dispatch import BLOCKED
-
     return BLOCKED
 
 

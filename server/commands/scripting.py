@@ -128,7 +128,7 @@ class _Run:
 
     __slots__ = ("caller", "lua", "sha", "func", "keys", "args", "t0", "timedout", "kill",
                  "write_dirty", "oom", "suspendable", "suspended", "buf", "ready", "expire_was",
-                 "replicate", "random_dirty")
+                 "replicate", "random_dirty", "argv", "start")
 
     def __init__(self, caller, lua, sha, func, keys, args):
         self.caller = caller
@@ -149,6 +149,8 @@ class _Run:
         self.expire_was = True
         self.replicate = True      # lua_replicate_commands: effects replication (the default)
         self.random_dirty = False  # lua_random_dirty: a `random` command ran
+        self.argv = None           # EVAL/EVALSHA's own arguments (whole-script replication)
+        self.start = 0             # where its effects start in the effects buffer
 
 
 class _Crash:
@@ -236,6 +238,9 @@ class Scripting:
                            and c.multi is None and not srv.replaying and srv.loop is not None)
         self.run = run
         run.buf = begin_effects(srv)
+        run.argv = argv
+        outer = srv.__dict__.get("_fx_buf")
+        run.start = len(outer) if outer is not None else 0
         d = srv.__dict__
         frozen = "cached_now_ms" not in d
         if frozen:
@@ -290,10 +295,27 @@ class Scripting:
         self.run = None
         if frozen:
             srv.__dict__.pop("cached_now_ms", None)
-        end_effects(srv, run.buf)
         c = run.caller
+        if not run.replicate:
+            self._whole_script(run)
+        end_effects(srv, run.buf, c.db.id, run.write_dirty and run.replicate)
+        srv.__dict__.pop("_stream_off", None)  # redis.set_repl() lasts for its script only
         if run.lua.required > c.required:
             c.required = run.lua.required
+
+    def _whole_script(self, run) -> None:
+        """lua-replicate-commands no: replicas get the script itself (as EVAL) when it wrote;
+        the log keeps its effects, which replay deterministically."""
+        buf = self.srv.__dict__.get("_fx_buf")
+        if not buf or len(buf) <= run.start:
+            return
+        for i in range(run.start, len(buf)):
+            db_, argv, repl = buf[i]
+            if argv is not None:
+                buf[i] = (db_, argv, False)
+        a = run.argv
+        body = self.engine.bodies.get(run.sha) if a[0].lower() == b"evalsha" else a[1]
+        buf.append((run.caller.db.id, None, [b"EVAL", body or a[1], *a[2:]]))
 
     @staticmethod
     def _outcome(out):
@@ -392,6 +414,9 @@ class Scripting:
         if fl[1]:
             if run.random_dirty and not run.replicate:
                 return _NONDETERMINISTIC, 1  # whole-script replication (lua-replicate-commands no)
+            if (srv.masterhost is not None and srv.config["replica-read-only"] and not srv.loading
+                    and caller.conn_type != "master"):
+                return b"-READONLY You can't write against a read only replica.\r\n", 1
             if srv.log_failed:
                 return b"-MISCONF Errors writing to the AOF file: %s\r\n" % srv.log_failed.encode(), 1
             if run.oom and not run.write_dirty and fl[2] and srv.maxmemory:
@@ -440,6 +465,13 @@ class Scripting:
             return b"redis.set_repl() requires two arguments."
         if int(flags) & ~3:
             return b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."
+        # without REPL_REPLICA the writes that follow skip the replication stream; the log
+        # keeps every write whatever the flags (a write it lost would be readable, then gone)
+        d = self.srv.__dict__
+        if int(flags) & 2:
+            d.pop("_stream_off", None)
+        else:
+            d["_stream_off"] = True
         return None
 
     def tick(self):
@@ -546,7 +578,7 @@ def script(c, argv):
         if n > 3 or (n == 3 and argv[2].lower() not in (b"sync", b"async")):
             raise RedisError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
         s.reset()
-        srv.propagate(None, [b"SCRIPT", b"FLUSH"])
+        srv.propagate(c.db, [b"SCRIPT", b"FLUSH"], argv)
         return resp.OK
     if sub == b"exists":
         bodies = s.engine.bodies if s.engine is not None else {}
@@ -557,7 +589,9 @@ def script(c, argv):
         known = sha in eng.funcs
         eng.create(argv[2], sha)
         if not known:
-            srv.propagate(None, [b"SCRIPT", b"LOAD", argv[2]])
+            srv.propagate(c.db, [b"SCRIPT", b"LOAD", argv[2]], argv)
+        else:  # the log has it already; replicas get every SCRIPT LOAD, as in Redis
+            srv.propagate_stream(c.db.id, argv)
         return sha
     if sub == b"kill" and n == 2:
         return s.kill()

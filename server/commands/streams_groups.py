@@ -56,7 +56,8 @@ def _prop_xclaim(srv, db, key, gname, idb, na, g) -> None:
 
 
 def _prop_seen(srv, db, key, gname, co) -> None:
-    srv.propagate(db, [b"XGROUP", b"SEEN-TIME", key, gname, co.name, b"%d" % co.seen])
+    # the log keeps consumers' seen-times; Redis does not propagate them
+    srv.propagate(db, [b"XGROUP", b"SEEN-TIME", key, gname, co.name, b"%d" % co.seen], False)
 
 
 def _prop_created(srv, db, key, gname, co) -> None:

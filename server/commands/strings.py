@@ -72,11 +72,14 @@ def get(c, argv):
 _ABORTED = object()
 
 
-def set_generic(c, key, value, nx=False, xx=False, keepttl=False, get=False, expire_at=None):
+def set_generic(c, key, value, nx=False, xx=False, keepttl=False, get=False, expire_at=None,
+                stream_ttl=None):
     """setGenericCommand, shared by SET, SETNX, SETEX, PSETEX.
 
     Returns ``_ABORTED`` when NX/XX prevented the write, else the old value (``get``) or OK.
-    Logs ``SET key value [PXAT ms | KEEPTTL]`` (never GET/NX/XX, never a relative TTL)."""
+    Logs ``SET key value [PXAT ms | KEEPTTL]`` (never GET/NX/XX, never a relative TTL).
+    Replicas get ``SET key value PX|PXAT ms`` as Redis sends them: ``stream_ttl`` is that
+    (word, ms) pair, a relative TTL staying relative."""
     db = c.db
     if nx or xx:
         exists = db.lookup_write(key) is not None
@@ -91,7 +94,10 @@ def set_generic(c, key, value, nx=False, xx=False, keepttl=False, get=False, exp
     if expire_at is not None:
         db.set_expire(key, expire_at)
         srv.notify(db, key, b"expire", "g")
-        srv.propagate(db, [b"SET", key, value, b"PXAT", b"%d" % expire_at])
+        repl = None
+        if stream_ttl is not None and srv.repl_feed is not None:
+            repl = [b"SET", key, value, stream_ttl[0], b"%d" % stream_ttl[1]]
+        srv.propagate(db, [b"SET", key, value, b"PXAT", b"%d" % expire_at], repl)
     elif keepttl:
         srv.propagate(db, [b"SET", key, value, b"KEEPTTL"])
     else:
@@ -151,11 +157,19 @@ def set_(c, argv):
         else:
             raise RedisError(errors.SYNTAX)
         i += 1
-    expire_at = None
+    expire_at = stream_ttl = None
     if exp is not None:
         expire_at = expire_when(exp[0], exp[1], exp[2], "set")
-    r = set_generic(c, argv[1], argv[2], nx, xx, keepttl, get, expire_at)
+        stream_ttl = _stream_ttl(exp)
+    r = set_generic(c, argv[1], argv[2], nx, xx, keepttl, get, expire_at, stream_ttl)
     return None if r is _ABORTED else r
+
+
+def _stream_ttl(exp):
+    """(PX|PXAT, ms) of an EX/PX/EXAT/PXAT option already validated (setGenericCommand's
+    rewrite for replicas)."""
+    ms = parse_int(exp[0]) * (1000 if exp[1] else 1)
+    return (b"PX" if exp[2] else b"PXAT"), ms
 
 
 @command("setnx", 3, "write denyoom fast", "@string", keys=(1, 1, 1))
@@ -168,14 +182,14 @@ def setnx(c, argv):
 def setex(c, argv):
     "SETEX key seconds value"
     when = expire_when(argv[2], True, True, "setex")
-    return set_generic(c, argv[1], argv[3], expire_at=when)
+    return set_generic(c, argv[1], argv[3], expire_at=when, stream_ttl=(b"PX", parse_int(argv[2]) * 1000))
 
 
 @command("psetex", 4, "write denyoom", "@string", keys=(1, 1, 1))
 def psetex(c, argv):
     "PSETEX key milliseconds value"
     when = expire_when(argv[2], False, True, "psetex")
-    return set_generic(c, argv[1], argv[3], expire_at=when)
+    return set_generic(c, argv[1], argv[3], expire_at=when, stream_ttl=(b"PX", parse_int(argv[2])))
 
 
 @command("getset", 3, "write denyoom fast", "@string", keys=(1, 1, 1))
@@ -216,7 +230,9 @@ def getex(c, argv):
         else:
             db.set_expire(key, when)
             db.changed(key, b"expire", "g")
-            srv.propagate(db, [b"PEXPIREAT", key, b"%d" % when])
+            ms = parse_int(exp[0]) * (1000 if exp[1] else 1)  # replicas: PEXPIRE[AT] as Redis
+            srv.propagate(db, [b"PEXPIREAT", key, b"%d" % when],
+                          [b"PEXPIRE" if exp[2] else b"PEXPIREAT", key, b"%d" % ms])
     elif persist and db.persist(key):
         db.changed(key, b"persist", "g")
         srv.propagate(db, [b"PERSIST", key])

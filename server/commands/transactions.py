@@ -54,28 +54,53 @@ def begin_effects(srv):
         return None
     buf = []
     d["_fx_buf"] = buf
-    d["log_effect"] = lambda db_id, argv: buf.append((db_id, argv))
+    # redis.set_repl() without REPL_REPLICA sets _stream_off: later effects skip the stream
+    d["log_effect"] = lambda db_id, argv, repl=None: buf.append(
+        (db_id, argv, False if d.get("_stream_off") else repl))
     d["settle_hazards"] = _no_settle
     return buf
 
 
-def end_effects(srv, buf) -> None:
-    """Append what :func:`begin_effects` collected, as one unit (see the module docstring)."""
+_MULTI = resp.encode_command([b"MULTI"])
+_EXEC = resp.encode_command([b"EXEC"])
+
+
+def end_effects(srv, buf, db_id: int = 0, wrap: bool | None = None) -> None:
+    """Append what :func:`begin_effects` collected, as one unit (see the module docstring).
+
+    Entries are ``(db, argv, repl)`` (``Server.log_effect``'s arguments) or ``(db, None,
+    argv)`` for the replication stream only (``Server.propagate_stream``).  The stream wraps
+    them in MULTI ... EXEC as Redis 6.2 propagates: an EXEC (``wrap`` None) whenever it sends
+    replicas anything, a script when it called a write command (``wrap`` True, even for a write
+    that changed nothing); ``db_id`` is then the caller's database."""
     if buf is None:
         return
     d = srv.__dict__
     d.pop("log_effect", None)
     d.pop("settle_hazards", None)
     d["_fx_buf"] = None
-    if buf:
+    d.pop("_stream_off", None)
+    feed = srv.repl_feed
+    if buf or (wrap and feed is not None):
         log_effect = srv.log_effect
-        if len(buf) == 1:
-            log_effect(*buf[0])
-        else:
-            log_effect(buf[0][0], [b"MULTI"])
-            for db_id, argv in buf:
-                log_effect(db_id, argv)
-            log_effect(buf[-1][0], [b"EXEC"])
+        many = sum(1 for e in buf if e[1] is not None) > 1
+        if wrap is None:
+            wrap = any(e[2] is not False for e in buf)
+        first = buf[0][0] if buf else db_id
+        if many:
+            log_effect(first, [b"MULTI"], None if wrap else False)
+        elif wrap and feed is not None:
+            feed(first, _MULTI)  # the stream only: the log needs no wrap
+        for db_, argv, repl in buf:
+            if argv is not None:
+                log_effect(db_, argv, repl)
+            elif feed is not None:
+                feed(db_, resp.encode_command(repl))
+        last = buf[-1][0] if buf else db_id
+        if many:
+            log_effect(last, [b"EXEC"], None if wrap else False)
+        elif wrap and feed is not None:
+            feed(last, _EXEC)
     if srv.touched or srv.touched_all or getattr(srv, "notes", None):
         srv.settle_hazards()  # hazards and keyspace notifications, behind the appended effects
 
@@ -192,7 +217,7 @@ def exec_(c, argv):
         c.in_exec = False
         c.exec_queued = 0
         c.exec_pushes = None
-        end_effects(srv, buf)
+        end_effects(srv, buf, c.db.id)
     return replies
 
 

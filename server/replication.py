@@ -1,0 +1,710 @@
+"""Redis replication: a master's stream to its replicas, and a replica's link to its master.
+
+Master side (``SYNC``/``PSYNC``/``REPLCONF``/``WAIT``):
+
+* The replication stream is the effects log's content (:meth:`Server.log_effect`): the same
+  RESP commands, with a ``SELECT`` whenever the database changes (the log starts each record
+  with one; the stream, as Redis's, only when it changes).  It exists once a first replica has
+  attached (``active``), as Redis's backlog does; ``offset`` (master_repl_offset) counts its
+  bytes and ``backlog`` keeps the last ``repl-backlog-size`` of them for ``PSYNC`` continuations.
+* Durability first: a replica is sent stream bytes only once the master's log holds them
+  durably.  Each piece is queued on the replica's connection behind the log offset of its
+  record (the same gating replies get, :meth:`Client.emit`), so a replica never has a write
+  the master could lose in a crash, and no reader of a replica sees a value that is not durable
+  on the master.
+* A full resynchronisation serialises the dataset at once (RDB 9 in memory) and queues
+  ``+FULLRESYNC <replid> <offset>`` and the payload behind everything appended so far; the
+  stream after that offset follows on the same connection.  ``PSYNC <replid> <offset>`` with a
+  known history still in the backlog gets ``+CONTINUE`` and the missing bytes instead.
+* ``WAIT n timeout``: the replicas that acknowledged (``REPLCONF ACK``) the offset after the
+  caller's last write; the master asks for acknowledgements (``REPLCONF GETACK *``) while a
+  client waits, as Redis does.
+
+Replica side (``REPLICAOF host port``):
+
+* A task connects to the master (TLS when ``tls-replication`` is on: to another Perdure; plain
+  TCP to a Redis built without TLS), runs Redis's handshake (``PING``, ``AUTH`` with
+  ``masteruser``/``masterauth``, ``REPLCONF listening-port``/``capa``, ``PSYNC``), loads the
+  RDB payload of a full resync, then executes the stream as the master client.  Everything the
+  replica applies goes through its own effects log like any write, so a replica is as durable
+  as a master; after a full resync its data is replaced by ``FLUSHALL`` and one ``RESTORE`` per
+  key, logged and replayed on restart like any other effects.
+* The replica acknowledges the offset whose effects are durable in its own log: once a second,
+  and after a ``GETACK`` as soon as what it applied before it is durable.
+* Clients of a replica get ``READONLY`` for writes (``replica-read-only``, the default); keys
+  past their TTL read as absent but are deleted only by the master's ``DEL`` (no active expiry
+  on a replica, as in Redis); the replica does not evict (``replica-ignore-maxmemory``).
+* The link reconnects every second while it is down; ``REPLICAOF NO ONE`` makes the replica a
+  master again with a new replication ID (the old one kept as ``master_replid2``).
+
+Not built: replicas of replicas (a replica's own replicas get its effects, not its master's
+stream, so offsets differ), diskless sync on the master side (a replica reads both forms),
+failover (``FAILOVER``) and cluster replicas (``CLUSTER REPLICATE``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+import time
+
+from . import resp
+
+log = logging.getLogger("perdure.server")
+
+READONLY_ERR = "READONLY You can't write against a read only replica."
+MASTERDOWN_ERR = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+
+
+def _cmd(*args) -> bytes:
+    return resp.encode_command([a if isinstance(a, bytes) else str(a).encode() for a in args])
+
+
+def command_len(argv) -> int:
+    """Bytes of ``argv`` in the canonical multibulk form masters send (stream offsets)."""
+    n = len(b"*%d\r\n" % len(argv))
+    for a in argv:
+        n += len(b"$%d\r\n" % len(a)) + len(a) + 2
+    return n
+
+
+class Link:
+    """A replica attached to this master (its client connection)."""
+
+    __slots__ = ("client", "port", "ip", "ack", "ack_time", "capa")
+
+    def __init__(self, client):
+        self.client = client
+        self.port = 0
+        self.ip = b""
+        self.ack = 0
+        self.ack_time = time.time()
+        self.capa = set()
+
+
+class Replication:
+    def __init__(self, srv):
+        self.srv = srv
+        self.replid = secrets.token_hex(20)
+        self.replid2 = "0" * 40
+        self.second_offset = -1
+        self.offset = 0
+        self.active = False
+        self.seldb = -1
+        self.links: dict = {}            # Client -> Link (attached replicas, in attach order)
+        self.backlog = bytearray()
+        self.backlog_first = 1           # repl_backlog_first_byte_offset
+        self.waiters: list = []          # (client, numreplicas) blocked in WAIT
+        self.getack_pending = False
+        self.pending_conf: dict = {}     # REPLCONF sent before SYNC: client id -> [port, ip, capa]
+        self.last_ping = 0.0
+        self.last_cron = 0.0
+        # replica side
+        self.host = None
+        self.port = 0
+        self.state = "none"              # connect, connecting, sync, connected
+        self.task = None
+        self.master_client = None
+        self.writer = None
+        self.processed = 0               # offset of the stream applied
+        self.marks = []                  # (stream offset, log offset after applying it)
+        self.acked_local = 0
+        self.last_io = 0.0
+        self.sync_in_progress = False
+        self.link_down_since = 0.0
+
+    # ------------------------------------------------------------------ the stream (master)
+    def feed(self, db_id: int, data: bytes) -> None:
+        """One effect, just appended to the log (``Server.log_effect``)."""
+        if db_id != self.seldb:
+            self.seldb = db_id
+            s = str(db_id).encode()
+            self._append(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s))
+        self._append(data)
+        cur = self.srv.current_client
+        if cur is not None:
+            cur.woff = self.offset
+
+    def _append(self, data: bytes) -> None:
+        self.offset += len(data)
+        bl = self.backlog
+        bl += data
+        size = self.srv.config["repl-backlog-size"]
+        if len(bl) > size:
+            cut = len(bl) - size
+            del bl[:cut]
+            self.backlog_first += cut
+        if self.links:
+            required = self.srv.log.appended
+            for c in self.links:
+                _send(c, data, required)
+
+    def start(self) -> None:
+        if not self.active:
+            self.active = True
+            self.last_ping = time.time()
+            self.backlog = bytearray()
+            self.backlog_first = self.offset + 1
+            self.srv.repl_feed = self.feed
+
+    # ------------------------------------------------------------------ SYNC / PSYNC
+    def attach(self, c, argv) -> None:
+        """SYNC or PSYNC from ``c``: make it a replica, queue what it needs."""
+        srv = self.srv
+        psync = argv[0].lower() == b"psync"
+        self.start()
+        required = srv.log.appended
+        if psync and self._try_continue(c, argv[1], argv[2], required):
+            return
+        buf = io.BytesIO()
+        from .rdb.rdbfile import write_rdb
+
+        write_rdb(buf, srv.dbs, srv.config.values,
+                  extra_aux=((b"repl-stream-db", b"0"), (b"repl-id", self.replid.encode()),
+                             (b"repl-offset", b"%d" % self.offset)))
+        payload = buf.getvalue()
+        head = b""
+        if psync:
+            head = b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset)
+        _send(c, head + b"$%d\r\n" % len(payload) + payload, required)
+        self.seldb = -1  # the next command of the stream says which database it is for
+        self._add(c)
+        log.warning("Synchronization with replica %s succeeded", c.addr)
+
+    def _try_continue(self, c, replid: bytes, offset: bytes, required: int) -> bool:
+        try:
+            off = int(offset)
+        except ValueError:
+            return False
+        rid = replid.decode("latin-1")
+        if rid != self.replid and not (rid == self.replid2 and off <= self.second_offset):
+            return False
+        if off < self.backlog_first or off > self.offset + 1:
+            return False
+        link = self._add(c)
+        psync2 = b"psync2" in link.capa
+        head = b"+CONTINUE %s\r\n" % self.replid.encode() if psync2 else b"+CONTINUE\r\n"
+        _send(c, head + bytes(self.backlog[off - self.backlog_first:]), required)
+        log.warning("Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
+                    "starting from offset %d.", c.addr, self.offset + 1 - off, off)
+        return True
+
+    def _add(self, c) -> Link:
+        link = Link(c)
+        c.conn_type = "slave"
+        c.reply_mode = 1  # no replies to a replica's own commands (REPLCONF ACK)
+        self.links[c] = link
+        pending = self.pending_conf.pop(c.id, None)
+        if pending:
+            link.port, link.ip, link.capa = pending
+        return link
+
+    def replconf(self, c, argv):
+        """REPLCONF option value ...: returns the reply (None: no reply at all)."""
+        if len(argv) % 2 == 0:
+            from .errors import RedisError
+            raise RedisError("ERR syntax error")
+        link = self.links.get(c)
+        conf = self.pending_conf.setdefault(c.id, [0, b"", set()]) if link is None else None
+        for i in range(1, len(argv), 2):
+            opt, val = argv[i].lower(), argv[i + 1]
+            if opt == b"listening-port":
+                from .args import to_int
+                from .errors import RedisError
+                p = to_int(val)
+                if p is None:
+                    raise RedisError("ERR value is not an integer or out of range")
+                if link is not None:
+                    link.port = p
+                else:
+                    conf[0] = p
+            elif opt == b"ip-address":
+                if link is not None:
+                    link.ip = val
+                else:
+                    conf[1] = val
+            elif opt == b"capa":
+                (link.capa if link is not None else conf[2]).add(val.lower())
+            elif opt == b"ack":
+                if link is not None:
+                    try:
+                        off = int(val)
+                    except ValueError:
+                        return None
+                    if off > link.ack:
+                        link.ack = off
+                    link.ack_time = time.time()
+                    if self.waiters:
+                        self.check_waiters()
+                return None
+            elif opt == b"getack":
+                if self.host is not None and self.writer is not None:
+                    self.send_ack()
+                return None
+            else:
+                from .errors import RedisError
+                raise RedisError("ERR Unrecognized REPLCONF option: %s" % argv[i].decode("utf-8", "replace"))
+        return resp.OK
+
+    def gone(self, c) -> None:
+        if self.links.pop(c, None) is not None:
+            log.warning("Connection with replica %s lost.", c.addr)
+        self.pending_conf.pop(c.id, None)
+        if self.waiters:
+            self.waiters = [w for w in self.waiters if w[0] is not c]
+
+    def disconnect_replicas(self) -> None:
+        for c in list(self.links):
+            c.close("replication")
+            self.gone(c)
+
+    # ------------------------------------------------------------------ WAIT
+    def good_replicas(self) -> int:
+        """Replicas that acknowledged within min-replicas-max-lag seconds."""
+        lag = self.srv.config["min-replicas-max-lag"]
+        now = time.time()
+        return sum(1 for link in self.links.values() if now - link.ack_time <= lag)
+
+    def acked(self, woff: int) -> int:
+        return sum(1 for link in self.links.values() if link.ack >= woff)
+
+    def wait(self, c, numreplicas: int, timeout_ms: int):
+        n = self.acked(c.woff)
+        if n >= numreplicas or c.multi is not None or c.in_exec:
+            return n
+        self.waiters.append((c, numreplicas))
+        self.request_acks()
+        return self.srv.block(c, [], timeout_ms / 1000.0, _never_ready, self._wait_timeout)
+
+    def _wait_timeout(self, c):
+        self.waiters = [w for w in self.waiters if w[0] is not c]
+        return self.acked(c.woff)
+
+    def check_waiters(self) -> None:
+        srv = self.srv
+        keep = []
+        for c, n in self.waiters:
+            if c.blocked is None:
+                continue
+            got = self.acked(c.woff)
+            if got >= n:
+                srv._unblock(c)
+                c.emit(got)
+                srv._resume(c)
+            else:
+                keep.append((c, n))
+        self.waiters = keep
+
+    def request_acks(self) -> None:
+        if self.getack_pending or not self.links:
+            return
+        self.getack_pending = True
+        self.srv.loop.call_soon(self._getack)
+
+    def _getack(self) -> None:
+        self.getack_pending = False
+        if self.links:
+            self._append(_cmd("REPLCONF", "GETACK", "*"))
+
+    # ------------------------------------------------------------------ replica side
+    def set_master(self, host: str, port: int) -> None:
+        srv = self.srv
+        was_master = self.host is None
+        self._stop_link()
+        srv.disconnect_blocked_clients()
+        self.host, self.port = host, port
+        srv.masterhost = host
+        srv.update_lane()
+        self.disconnect_replicas()
+        if was_master:
+            self.processed = self.offset
+        self.state = "connect"
+        self.link_down_since = time.time()
+        self.task = srv.loop.create_task(self._run())
+
+    def unset_master(self) -> None:
+        srv = self.srv
+        if self.host is None:
+            return
+        self._stop_link()
+        self.host = None
+        srv.masterhost = None
+        srv.update_lane()
+        # shiftReplicationId: the history so far stays valid for PSYNC under the old ID
+        self.replid2 = self.replid
+        self.second_offset = self.offset + 1
+        self.replid = secrets.token_hex(20)
+        self.disconnect_replicas()
+        self.state = "none"
+        self.seldb = -1
+        log.warning("MASTER MODE enabled")
+
+    def _stop_link(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self.writer = None
+        if self.master_client is not None:
+            self.srv.clients.pop(self.master_client.id, None)
+            self.master_client = None
+
+    async def _run(self) -> None:
+        while self.host is not None:
+            self.state = "connecting"
+            try:
+                await self._session()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the link is down: log, retry
+                log.warning("MASTER <-> REPLICA sync: %s", e)
+            if self.writer is not None:
+                try:
+                    self.writer.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self.writer = None
+            if self.master_client is not None:
+                self.srv.clients.pop(self.master_client.id, None)
+                self.master_client = None
+            if self.state == "connected":
+                self.link_down_since = time.time()
+            self.state = "connect"
+            self.sync_in_progress = False
+            await asyncio.sleep(1.0)
+
+    async def _session(self) -> None:
+        srv = self.srv
+        cfg = srv.config
+        ssl_ctx = None
+        if cfg["tls-replication"]:
+            from .commands.dump import _tls_context
+            ssl_ctx = _tls_context(srv)
+        timeout = cfg["repl-timeout"]
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port, ssl=ssl_ctx), timeout)
+        self.writer = writer
+
+        async def ask(*args) -> bytes:
+            writer.write(_cmd(*args))
+            line = await asyncio.wait_for(reader.readline(), timeout)
+            if not line:
+                raise ConnectionError("the master closed the connection")
+            return line.rstrip(b"\r\n")
+
+        r = await ask("PING")
+        if r[:1] == b"-" and not (r.startswith(b"-NOAUTH") or r.startswith(b"-NOPERM")
+                                  or r.startswith(b"-ERR operation not permitted")):
+            raise ConnectionError("Error reply to PING from master: '%s'" % r.decode("utf-8", "replace"))
+        if cfg["masterauth"]:
+            args = ["AUTH"] + ([cfg["masteruser"]] if cfg["masteruser"] else []) + [cfg["masterauth"]]
+            r = await ask(*args)
+            if r[:1] == b"-":
+                raise ConnectionError("Unable to AUTH to MASTER: %s" % r.decode("utf-8", "replace"))
+        port = cfg["replica-announce-port"] or srv.port
+        await ask("REPLCONF", "listening-port", port)
+        if cfg["replica-announce-ip"]:
+            await ask("REPLCONF", "ip-address", cfg["replica-announce-ip"])
+        await ask("REPLCONF", "capa", "eof", "capa", "psync2")
+        # PSYNC with our own history (replid, offset + 1): a master that shares it continues
+        r = await ask("PSYNC", self.replid, self.processed + 1)
+        self.state = "sync"
+        self.last_io = time.time()
+        if r.startswith(b"+CONTINUE"):
+            parts = r.split()
+            if len(parts) > 1 and parts[1].decode() != self.replid:
+                self.replid2, self.second_offset = self.replid, self.processed + 1
+                self.replid = parts[1].decode()
+            log.warning("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+            self._make_master_client()
+        elif r.startswith(b"+FULLRESYNC"):
+            parts = r.split()
+            replid, offset = parts[1].decode(), int(parts[2])
+            self.sync_in_progress = True
+            payload = await self._read_payload(reader, timeout)
+            self._make_master_client()
+            self._load(payload)
+            self.replid, self.replid2, self.second_offset = replid, "0" * 40, -1
+            self.processed = self.offset = offset
+            self.marks = []
+            self.acked_local = offset
+            self.sync_in_progress = False
+            log.warning("MASTER <-> REPLICA sync: Finished with success")
+        else:
+            raise ConnectionError("Unexpected reply to PSYNC from master: %s" % r.decode("utf-8", "replace"))
+        self.state = "connected"
+        srv.update_lane()
+        await self._stream(reader)
+
+    async def _read_payload(self, reader, timeout) -> bytes:
+        while True:  # newlines are keep-alives while the master prepares the RDB
+            line = await asyncio.wait_for(reader.readline(), max(timeout, 60))
+            if not line:
+                raise ConnectionError("the master closed the connection during the transfer")
+            if line.strip():
+                break
+        if line[:1] == b"-":
+            raise ConnectionError("MASTER aborted replication with an error: %s" % line.strip().decode("utf-8", "replace"))
+        if line.startswith(b"$EOF:"):
+            mark = line[5:45]
+            data = bytearray()
+            while not data.endswith(mark):
+                chunk = await asyncio.wait_for(reader.read(65536), max(timeout, 60))
+                if not chunk:
+                    raise ConnectionError("the master closed the connection during the transfer")
+                data += chunk
+            return bytes(data[:-40])
+        n = int(line[1:])
+        return await asyncio.wait_for(reader.readexactly(n), max(timeout, 60))
+
+    def _make_master_client(self) -> None:
+        from .client import Client
+
+        srv = self.srv
+        mc = Client(srv, None)
+        mc.authenticated = True
+        mc.user = None
+        mc.conn_type = "master"
+        mc.reply_mode = 1
+        mc.addr = "%s:%d" % (self.host, self.port)
+        self.master_client = mc
+
+    def _load(self, payload: bytes) -> None:
+        """A full resync: the dataset becomes the master's, through the effects log."""
+        from .rdb.rdbfile import dump_payload, read_rdb
+
+        srv = self.srv
+        limits = srv.config.values
+        snap = read_rdb(payload, limits, max_dbs=len(srv.dbs))
+        self._apply([b"FLUSHALL"])
+        for i in sorted(snap.dbs):
+            keys = snap.dbs[i]
+            if not keys:
+                continue
+            self._apply([b"SELECT", str(i).encode()])
+            exp = snap.expires.get(i, {})
+            for k, v in keys.items():
+                when = exp.get(k)
+                args = [b"RESTORE", k, b"%d" % when if when else b"0", dump_payload(v, limits), b"REPLACE"]
+                if when:
+                    args.append(b"ABSTTL")
+                self._apply(args)
+        self._apply([b"SELECT", b"0"])
+        if srv.ready_keys:
+            srv.serve_ready_keys()
+
+    def _apply(self, argv) -> None:
+        from . import dispatch
+        from .errors import RedisError
+
+        srv = self.srv
+        mc = self.master_client
+        cmd = dispatch.lookup(argv[0])
+        if cmd is None:
+            log.warning("unknown command from the master: %r", argv[:2])
+            return
+        n = len(argv)
+        if (cmd.arity > 0 and n != cmd.arity) or n < -cmd.arity:
+            log.warning("wrong arity from the master: %r", argv[:2])
+            return
+        srv.current_client = mc
+        try:
+            r = dispatch.call(mc, cmd, argv)
+        except Exception:  # noqa: BLE001 - one bad command must not end the link
+            log.exception("command from the master failed: %r", argv[:2])
+            return
+        finally:
+            srv.current_client = None
+        if isinstance(r, RedisError):
+            log.warning("command from the master gave an error: %r: %s", argv[:2], r.msg)
+
+    async def _stream(self, reader) -> None:
+        import hiredis
+
+        srv = self.srv
+        hr = hiredis.Reader()
+        multi = None
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                raise ConnectionError("Connection with master lost.")
+            self.last_io = time.time()
+            hr.feed(data)
+            getack = False
+            while True:
+                argv = hr.gets()
+                if argv is False:
+                    break
+                if not isinstance(argv, list) or not argv:
+                    continue
+                name = argv[0].lower()
+                if name == b"replconf" and len(argv) > 1 and argv[1].lower() == b"getack":
+                    getack = True
+                    self.processed += command_len(argv)
+                    continue
+                if multi is not None:
+                    if name == b"exec":
+                        for a in multi:
+                            self._apply(a)
+                        multi = None
+                    else:
+                        multi.append(argv)
+                elif name == b"multi":
+                    multi = []
+                elif name != b"ping":
+                    self._apply(argv)
+                self.processed += command_len(argv)
+            self.offset = self.processed
+            if srv.ready_keys:
+                srv.serve_ready_keys()
+            if srv.touched:
+                srv.settle_hazards()
+            self.marks.append((self.processed, srv.log.appended))
+            if len(self.marks) > 1024:
+                del self.marks[:512]
+            if getack:
+                srv.loop.create_task(self._ack_when_durable())
+
+    async def _ack_when_durable(self) -> None:
+        await self.srv.log.drain()
+        self.send_ack()
+
+    def send_ack(self) -> None:
+        w = self.writer
+        if w is None or self.state != "connected":
+            return
+        durable = self.srv.log.durable
+        marks = self.marks
+        i = 0
+        while i < len(marks) and marks[i][1] <= durable:
+            self.acked_local = marks[i][0]
+            i += 1
+        del marks[:i]
+        try:
+            w.write(_cmd("REPLCONF", "ACK", self.acked_local))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def cron(self) -> None:
+        """replicationCron, once a second: acknowledgements, pings to replicas."""
+        if self.host is not None:
+            self.send_ack()
+        elif self.links:
+            now = time.time()
+            if now - self.last_ping >= self.srv.config["repl-ping-replica-period"]:
+                self.last_ping = now
+                self._append(_cmd("PING"))
+
+    # ------------------------------------------------------------------ INFO / ROLE
+    def info(self) -> list:
+        srv = self.srv
+        out = []
+        if self.host is None:
+            out.append("role:master")
+            out.append("connected_slaves:%d" % len(self.links))
+            now = time.time()
+            for i, (c, link) in enumerate(self.links.items()):
+                ip = link.ip.decode() if link.ip else c.addr.rsplit(":", 1)[0]
+                out.append("slave%d:ip=%s,port=%d,state=online,offset=%d,lag=%d"
+                           % (i, ip, link.port, link.ack, int(now - link.ack_time)))
+        else:
+            up = self.state == "connected"
+            out += [
+                "role:slave",
+                "master_host:%s" % self.host,
+                "master_port:%d" % self.port,
+                "master_link_status:%s" % ("up" if up else "down"),
+                "master_last_io_seconds_ago:%d" % (int(time.time() - self.last_io) if up else -1),
+                "master_sync_in_progress:%d" % (1 if self.sync_in_progress else 0),
+                "slave_repl_offset:%d" % self.processed,
+            ]
+            if not up:
+                out.append("master_link_down_since_seconds:%d" % int(time.time() - self.link_down_since))
+            out += [
+                "slave_priority:%d" % srv.config["replica-priority"],
+                "slave_read_only:%d" % (1 if srv.config["replica-read-only"] else 0),
+                "replica_announced:%d" % (1 if srv.config["replica-announced"] else 0),
+                "connected_slaves:%d" % len(self.links),
+            ]
+        active = self.active or self.host is not None
+        out += [
+            "master_failover_state:no-failover",
+            "master_replid:" + self.replid,
+            "master_replid2:" + self.replid2,
+            "master_repl_offset:%d" % self.offset,
+            "second_repl_offset:%d" % self.second_offset,
+            "repl_backlog_active:%d" % (1 if active else 0),
+            "repl_backlog_size:%d" % srv.config["repl-backlog-size"],
+            "repl_backlog_first_byte_offset:%d" % (self.backlog_first if active else 0),
+            "repl_backlog_histlen:%d" % (len(self.backlog) if active else 0),
+        ]
+        return out
+
+    def role(self):
+        if self.host is None:
+            reps = []
+            for c, link in self.links.items():
+                ip = link.ip or c.addr.rsplit(":", 1)[0].encode()
+                reps.append([ip, b"%d" % link.port, b"%d" % link.ack])
+            return [b"master", self.offset, reps]
+        state = {"connected": b"connected", "sync": b"sync", "connecting": b"connecting"}.get(self.state, b"connect")
+        return [b"slave", self.host.encode(), self.port, state,
+                self.processed if self.state == "connected" else -1]
+
+
+def _send(c, data: bytes, required: int) -> None:
+    """Queue stream bytes on replica ``c`` behind log offset ``required`` (see the module doc)."""
+    if c.closing:
+        return
+    mode = c.reply_mode
+    c.reply_mode = 0
+    c.emit(resp.Raw(data), required)
+    c.reply_mode = mode
+    if not c.held:
+        c.flush()
+    else:
+        c.server.waiting_clients.add(c)
+
+
+def _never_ready(c, key):
+    return None
+
+
+def _client_gone(c) -> None:
+    repl = getattr(c.server, "repl", None)
+    if repl is not None and (repl.links or repl.pending_conf):
+        repl.gone(c)
+
+
+def _cron(srv) -> None:
+    repl = srv.repl
+    now = time.monotonic()
+    if now - repl.last_cron >= 1.0:
+        repl.last_cron = now
+        repl.cron()
+
+
+def _after_start(srv) -> None:
+    conf = srv.config["slaveof"]
+    if conf:
+        host, port = conf.split()
+        srv.repl.set_master(host, int(port))
+
+
+def setup(srv) -> Replication:
+    from .app import Server
+
+    r = srv.repl = Replication(srv)
+    if _client_gone not in Server.on_client_gone:
+        Server.on_client_gone.append(_client_gone)
+    if _cron not in Server.cron_hooks:
+        Server.cron_hooks.append(_cron)
+    if _after_start not in srv.hooks_after_start:
+        srv.hooks_after_start.append(_after_start)
+    return r
