@@ -428,3 +428,23 @@ def test_psync_answers_fullresync(master):
     assert parts[1].decode() == info_repl(mc)["master_replid"]
     assert int(parts[2]) == int(info_repl(mc)["master_repl_offset"])
     assert len(parts[1]) == 40
+
+
+def test_client_pause_on_a_replica_holds_the_stream(master, replica):
+    mc, rc = master.client(), replica.client()
+    attach(rc, master)
+    ex(mc, "SET", "foo", "bar")
+    synced(mc)
+    applied = int(info_repl(rc)["slave_repl_offset"])
+    assert ex(rc, "CLIENT", "PAUSE", 100000, "WRITE") == b"OK"
+    try:
+        ex(mc, "SET", "foo2", "bar2")
+        target = int(info_repl(mc)["master_repl_offset"])
+        # read from the master, not applied
+        assert wait_for(lambda: int(info_repl(rc)["slave_read_repl_offset"]) == target)
+        assert int(info_repl(rc)["slave_repl_offset"]) == applied
+        assert ex(rc, "GET", "foo2") is None
+    finally:
+        ex(rc, "CLIENT", "UNPAUSE")
+    assert wait_for(lambda: int(info_repl(rc)["slave_repl_offset"]) == target)
+    assert ex(rc, "GET", "foo2") == b"bar2"

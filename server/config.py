@@ -585,7 +585,8 @@ def apply_oom_score_adj(cfg) -> None:
             with open("/proc/self/oom_score_adj") as f:
                 _OOM["base"] = int(f.read().strip() or 0)
             _OOM["adjusted"] = True
-        val = int(cfg.values["oom-score-adj-values"].split()[0])
+        # the process class: master, or replica while replicating (_OOM["replica"])
+        val = int(cfg.values["oom-score-adj-values"].split()[1 if _OOM.get("replica") else 0])
         if mode == "yes":
             val += _OOM["base"]
         val = max(-1000, min(1000, val))

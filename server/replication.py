@@ -49,6 +49,7 @@ import io
 import logging
 import secrets
 import time
+from collections import deque
 
 from . import resp
 
@@ -109,6 +110,9 @@ class Replication:
         self.master_client = None
         self.writer = None
         self.processed = 0               # offset of the stream applied
+        self.read_offset = 0             # offset of the stream read (slave_read_repl_offset)
+        self.pending = deque()           # commands read, not applied yet (CLIENT PAUSE)
+        self.stream_multi = None         # a MULTI ... EXEC of the stream being collected
         self.marks = []                  # (stream offset, log offset after applying it)
         self.acked_local = 0
         self.last_io = 0.0
@@ -322,6 +326,7 @@ class Replication:
             self.processed = self.offset
         self.state = "connect"
         self.link_down_since = time.time()
+        _oom_class(srv, True)
         self.task = srv.loop.create_task(self._run())
 
     def unset_master(self) -> None:
@@ -339,6 +344,7 @@ class Replication:
         self.disconnect_replicas()
         self.state = "none"
         self.seldb = -1
+        _oom_class(srv, False)
         log.warning("MASTER MODE enabled")
 
     def _stop_link(self) -> None:
@@ -527,49 +533,61 @@ class Replication:
     async def _stream(self, reader) -> None:
         import hiredis
 
-        srv = self.srv
         hr = hiredis.Reader()
-        multi = None
+        self.pending.clear()
+        self.stream_multi = None
+        self.read_offset = self.processed
         while True:
             data = await reader.read(65536)
             if not data:
                 raise ConnectionError("Connection with master lost.")
             self.last_io = time.time()
+            self.read_offset += len(data)
             hr.feed(data)
-            getack = False
             while True:
                 argv = hr.gets()
                 if argv is False:
                     break
-                if not isinstance(argv, list) or not argv:
-                    continue
-                name = argv[0].lower()
-                if name == b"replconf" and len(argv) > 1 and argv[1].lower() == b"getack":
-                    getack = True
-                    self.processed += command_len(argv)
-                    continue
-                if multi is not None:
-                    if name == b"exec":
-                        for a in multi:
-                            self._apply(a)
-                        multi = None
-                    else:
-                        multi.append(argv)
-                elif name == b"multi":
-                    multi = []
-                elif name != b"ping":
-                    self._apply(argv)
-                self.processed += command_len(argv)
-            self.offset = self.processed
-            if srv.ready_keys:
-                srv.serve_ready_keys()
-            if srv.touched:
-                srv.settle_hazards()
-            self.marks.append((self.processed, srv.log.appended))
-            if len(self.marks) > 1024:
-                del self.marks[:512]
-            if getack:
-                srv.loop.create_task(self._ack_when_durable())
+                if isinstance(argv, list) and argv:
+                    self.pending.append(argv)
+            self.drain()
+
+    def drain(self) -> None:
+        """Apply the commands read from the master, unless CLIENT PAUSE holds them (the master
+        client is paused like any other: its commands are writes)."""
+        srv = self.srv
+        pending = self.pending
+        if srv.pause_type or not pending:
+            return
+        getack = False
+        while pending:
+            argv = pending.popleft()
+            n = command_len(argv)
+            name = argv[0].lower()
+            if name == b"replconf" and len(argv) > 1 and argv[1].lower() == b"getack":
+                getack = True  # answered with what was applied before it
+            elif self.stream_multi is not None:
+                if name == b"exec":
+                    for a in self.stream_multi:
+                        self._apply(a)
+                    self.stream_multi = None
+                else:
+                    self.stream_multi.append(argv)
+            elif name == b"multi":
+                self.stream_multi = []
+            elif name != b"ping":
+                self._apply(argv)
+            self.processed += n
+        self.offset = self.processed
+        if srv.ready_keys:
+            srv.serve_ready_keys()
+        if srv.touched:
+            srv.settle_hazards()
+        self.marks.append((self.processed, srv.log.appended))
+        if len(self.marks) > 1024:
+            del self.marks[:512]
+        if getack:
+            srv.loop.create_task(self._ack_when_durable())
 
     async def _ack_when_durable(self) -> None:
         await self.srv.log.drain()
@@ -622,6 +640,7 @@ class Replication:
                 "master_link_status:%s" % ("up" if up else "down"),
                 "master_last_io_seconds_ago:%d" % (int(time.time() - self.last_io) if up else -1),
                 "master_sync_in_progress:%d" % (1 if self.sync_in_progress else 0),
+                "slave_read_repl_offset:%d" % (self.read_offset if up else self.processed),
                 "slave_repl_offset:%d" % self.processed,
             ]
             if not up:
@@ -658,6 +677,18 @@ class Replication:
                 self.processed if self.state == "connected" else -1]
 
 
+def _oom_class(srv, replica: bool) -> None:
+    """setOOMScoreAdj(-1): the oom-score-adj-values class follows the role."""
+    from . import config
+
+    config._OOM["replica"] = replica
+    if srv.config["oom-score-adj"] != "no":
+        try:
+            config.apply_oom_score_adj(srv.config)
+        except OSError as e:
+            log.warning("Unable to set oom_score_adj: %s", e)
+
+
 def _send(c, data: bytes, required: int) -> None:
     """Queue stream bytes on replica ``c`` behind log offset ``required`` (see the module doc)."""
     if c.closing:
@@ -684,6 +715,8 @@ def _client_gone(c) -> None:
 
 def _cron(srv) -> None:
     repl = srv.repl
+    if repl.pending:
+        repl.drain()  # commands CLIENT PAUSE held back
     now = time.monotonic()
     if now - repl.last_cron >= 1.0:
         repl.last_cron = now
