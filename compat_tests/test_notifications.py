@@ -524,6 +524,9 @@ KEYMISS = [
     ("APPEND k v", []), ("INCR n", []), ("LPOP l", []), ("SPOP s", []), ("RENAME k z", []),
     ("SINTERSTORE d a b", []), ("ZUNIONSTORE d 2 a b", []), ("HINCRBY h f 1", []), ("DEL k", []),
     ("EXPIRE k 1", []), ("SORT l STORE d", []), ("SCAN 0", []), ("RANDOMKEY", []),
+    # PFCOUNT of one key looks it up for writing (it may rewrite the cached cardinality);
+    # of several keys, for reading; PFMERGE reads every key, the destination first
+    ("PFCOUNT h", []), ("PFCOUNT a b", ["a", "b"]), ("PFMERGE d a b", ["d", "a", "b"]),
 ]
 
 

@@ -118,7 +118,7 @@ def pfcount(c, argv):
             maxregs = hll.ZERO_RAW
         return hll.as_reply(hll.estimate(hll.raw_histogram(maxregs)))
     key = argv[1]
-    v = db.lookup_read(key)
+    v = db.lookup_write(key)  # as Redis: it may rewrite the cache (so no keymiss, no hit/miss stats)
     if v is None:
         return 0
     v = _unshare(db, key, _check(v))
