@@ -52,6 +52,10 @@ What is normalised, and why (nothing else is):
   (SMEMBERS, HKEYS, HGETALL, SINTER, KEYS...) has its reply sorted *by the script* before the
   script uses it (arrays sorted, field/value pairs by field, RESP3 sets and maps rebuilt in key
   order), so the EVAL reply itself is compared exactly; see ``family_scripting.py``.
+* client-side caching (the tracking family, on connections of its own): client ids as names,
+  messages of the harness's oracle-only scratch keys dropped, and where Redis's own order is
+  undefined (BCAST clients walked in pointer order, FLUSH nulls in clientsCron's rotating
+  client list) those messages compared as a multiset; see ``family_tracking.py``.
 
 Steps are single commands, or a ``Seq`` of commands run in order on one connection, each
 reply compared, the state checked after the last (``SELECT n ... SELECT 0``: the state check
