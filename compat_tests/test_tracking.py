@@ -262,6 +262,29 @@ def test_optin_caching_survives_client_commands(c3, other):
     c3.assert_silent()
 
 
+@pytest.mark.parametrize("refused,kept", [
+    (("GET",), False),              # wrong arity
+    (("NOSUCHCMD", "k"), False),    # unknown command
+    (("CLIENT",), True),            # wrong arity, but CLIENT's (resetClient spares CLIENT)
+    (("CLIENT", "NOSUCH"), True),
+])
+def test_optin_caching_ends_with_a_refused_command(c3, other, refused, kept):
+    """CLIENT CACHING yes lasts for the next command even if that command is refused: Redis's
+    resetClient runs after it all the same (and keeps the flag only after a CLIENT command)."""
+    c3.cmd("CLIENT", "TRACKING", "ON", "OPTIN")
+    c3.cmd("CLIENT", "CACHING", "YES")
+    assert c3.cmd(*refused).startswith(b"-ERR ")
+    flags = b"~3\r\n$2\r\non\r\n$5\r\noptin\r\n$11\r\ncaching-yes\r\n" if kept else b"~2\r\n$2\r\non\r\n$5\r\noptin\r\n"
+    assert c3.cmd("CLIENT", "TRACKINGINFO") == (
+        b"%3\r\n$5\r\nflags\r\n" + flags + b"$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n")
+    c3.cmd("GET", "k")
+    other.cmd("SET", "k", "1")
+    if kept:
+        assert c3.recv_reply() == inv("k")
+    else:
+        c3.assert_silent()
+
+
 def test_optin_caching_covers_a_transaction(c3, other):
     c3.cmd("CLIENT", "TRACKING", "ON", "OPTIN")
     c3.cmd("CLIENT", "CACHING", "YES")

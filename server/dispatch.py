@@ -248,6 +248,9 @@ def _reject(c, err, cmd=None):
         err = c.server.exec_abort(c, err)  # EXECABORT ... because of: <err>
     c.server.count_error(err)
     c.emit(err)
+    tr = c.tracking
+    if tr is not None and tr.caching and c.multi is None and (cmd is None or cmd.name != "client"):
+        tr.caching = False  # resetClient: CLIENT CACHING lasts one command, a refused one too
 
 
 class _Blocked:
