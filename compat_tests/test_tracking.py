@@ -356,6 +356,25 @@ def test_bcast_noloop(c3, other):
     c3.assert_silent()
 
 
+def test_bcast_noloop_still_sees_its_own_script_writes(c3):
+    """A BCAST key's last modifier is the client whose command changed it: for a script, the
+    Lua client, so NOLOOP does not hide a script's writes from the BCAST client that ran it
+    (its plain and MULTI writes are hidden).  In default mode NOLOOP compares the caller."""
+    c3.cmd("CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP")
+    c3.send(resp_encode("EVAL", "redis.call('set', 'a', '1') return 1", "0"))
+    assert c3.recv_replies(2) == [b":1\r\n", inv("a")]
+    assert c3.cmd("SET", "b", "1") == b"+OK\r\n"
+    c3.cmd("MULTI")
+    c3.cmd("SET", "c", "1")
+    assert c3.cmd("EXEC") == b"*1\r\n+OK\r\n"
+    assert c3.cmd("PING") == b"+PONG\r\n"
+    c3.cmd("CLIENT", "TRACKING", "OFF")
+    c3.cmd("CLIENT", "TRACKING", "ON", "NOLOOP")
+    c3.cmd("GET", "x")
+    assert c3.cmd("EVAL", "redis.call('set', 'x', '1') return 1", "0") == b":1\r\n"
+    assert c3.cmd("PING") == b"+PONG\r\n"
+
+
 def test_bcast_several_clients(make_raw, other):
     conns = []
     for prefix in ("x", "x", "y"):

@@ -189,7 +189,15 @@ class Tracking:
         evicted, which no client did (NOLOOP does not hide it from a BCAST client)."""
         srv = self.srv
         if self.prefixes:
-            self._remember_broadcast(key, None if by_server else srv.current_client)
+            modifier = None if by_server else srv.current_client
+            sc = srv.__dict__.get("scripting")
+            if modifier is not None and sc is not None and sc.run is not None:
+                # a script's write: Redis records its Lua client as the key's last modifier
+                # (signalModifiedKey(c = the Lua client)), so NOLOOP does not hide it from the
+                # BCAST client that ran the script (unlike in default mode, which compares
+                # with server.current_client, the caller)
+                modifier = sc.run.lua
+            self._remember_broadcast(key, modifier)
         if key in self.table:
             self._invalidate_table_key(key, srv.current_client)
 
