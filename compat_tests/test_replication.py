@@ -448,3 +448,45 @@ def test_client_pause_on_a_replica_holds_the_stream(master, replica):
         ex(rc, "CLIENT", "UNPAUSE")
     assert wait_for(lambda: int(info_repl(rc)["slave_repl_offset"]) == target)
     assert ex(rc, "GET", "foo2") == b"bar2"
+
+
+# --------------------------------------------------------------------------- FAILOVER
+
+
+def test_failover_arguments(master, replica):
+    mc, rc = master.client(), replica.client()
+    assert err(mc, "FAILOVER") == "ERR FAILOVER requires connected replicas."
+    assert err(mc, "FAILOVER", "ABORT") == "ERR No failover in progress."
+    assert err(mc, "FAILOVER", "TIMEOUT", 0) == "ERR FAILOVER timeout must be greater than 0"
+    assert err(mc, "FAILOVER", "TIMEOUT", "x") == "ERR value is not an integer or out of range"
+    assert err(mc, "FAILOVER", "TO", "127.0.0.1", "x") == "ERR value is not an integer or out of range"
+    assert err(mc, "FAILOVER", "BOGUS") == "ERR syntax error"
+    assert err(mc, "FAILOVER", "FORCE", "FORCE") == "ERR syntax error"
+    assert err(mc, "PSYNC", "?", -1, "FAILOVER") == "ERR PSYNC FAILOVER can't be sent to a master."
+    attach(rc, master)
+    assert err(mc, "FAILOVER", "FORCE") == "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+    assert err(mc, "FAILOVER", "TO", "127.0.0.1", 1) == "ERR FAILOVER target HOST and PORT is not a replica."
+    assert err(rc, "FAILOVER") == "ERR FAILOVER is not valid when server is a replica."
+    assert info_repl(mc)["master_failover_state"] == "no-failover"
+
+
+def test_failover_swaps_master_and_replica(master, replica):
+    mc, rc = master.client(), replica.client()
+    if master.tls:  # the master becomes the replica's replica: over TLS, trusting its CA
+        ex(mc, "CONFIG", "SET", "tls-replication", "yes")
+        ex(mc, "CONFIG", "SET", "tls-ca-cert-file", replica.ca_file)
+    attach(rc, master)
+    for i in range(20):
+        ex(mc, "SET", "k%d" % i, i)
+    assert ex(mc, "FAILOVER", "TO", "127.0.0.1", replica.port, "TIMEOUT", 10000) == b"OK"
+    assert wait_for(lambda: info_repl(mc)["master_failover_state"] == "no-failover", 15)
+    assert wait_for(lambda: info_repl(mc).get("master_link_status") == "up", 15)
+    assert info_repl(mc)["role"] == "slave"
+    assert info_repl(rc)["role"] == "master"
+    assert ex(rc, "GET", "k19") == b"19"
+    # the old master continued from the new one's history: no full resync
+    assert int(info_repl(rc)["connected_slaves"]) == 1
+    ex(rc, "SET", "after", "x")
+    assert ex(rc, "WAIT", 1, 10000) == 1
+    assert ex(mc, "GET", "after") == b"x"
+    assert err(mc, "SET", "k", "v") == READONLY

@@ -247,6 +247,8 @@ def reset_stats(srv) -> None:
     srv.stat_net_out = 0
     srv.stat_reads = 0
     srv.stat_writes = 0
+    repl = srv.repl
+    repl.sync_full = repl.sync_partial_ok = repl.sync_partial_err = 0
     srv.error_stats.clear()
     s = _sampler(srv)
     s.last_t = 0.0
@@ -525,9 +527,9 @@ def _stats(srv, out):
         "instantaneous_input_kbps:%.2f" % kin,
         "instantaneous_output_kbps:%.2f" % kout,
         "rejected_connections:%d" % srv.stat_rejected_conn,
-        "sync_full:0",
-        "sync_partial_ok:0",
-        "sync_partial_err:0",
+        "sync_full:%d" % srv.repl.sync_full,
+        "sync_partial_ok:%d" % srv.repl.sync_partial_ok,
+        "sync_partial_err:%d" % srv.repl.sync_partial_err,
         "expired_keys:%d" % srv.stat_expired_keys,
         "expired_stale_perc:0.00",
         "expired_time_cap_reached_count:0",

@@ -102,6 +102,12 @@ class Replication:
         self.pending_conf: dict = {}     # REPLCONF sent before SYNC: client id -> [port, ip, capa]
         self.last_ping = 0.0
         self.last_cron = 0.0
+        self.sync_full = self.sync_partial_ok = self.sync_partial_err = 0  # INFO stats
+        # FAILOVER (coordinated): no-failover, waiting-for-sync, failover-in-progress
+        self.failover_state = "no-failover"
+        self.failover_end = 0.0
+        self.failover_force = False
+        self.target = None               # (host, port) of the replica to fail over to
         # replica side
         self.host = None
         self.port = 0
@@ -113,6 +119,7 @@ class Replication:
         self.read_offset = 0             # offset of the stream read (slave_read_repl_offset)
         self.pending = deque()           # commands read, not applied yet (CLIENT PAUSE)
         self.stream_multi = None         # a MULTI ... EXEC of the stream being collected
+        self.stream_db = 0               # the database the stream is in at ``processed``
         self.marks = []                  # (stream offset, log offset after applying it)
         self.acked_local = 0
         self.last_io = 0.0
@@ -146,11 +153,14 @@ class Replication:
                 _send(c, data, required)
 
     def start(self) -> None:
+        """The stream exists from now on (a first replica attached, or a replica promoted)."""
         if not self.active:
             self.active = True
             self.last_ping = time.time()
             self.backlog = bytearray()
             self.backlog_first = self.offset + 1
+        if self.host is None:
+            # a master streams its own effects; a replica proxies its master's stream (drain)
             self.srv.repl_feed = self.feed
 
     # ------------------------------------------------------------------ SYNC / PSYNC
@@ -161,12 +171,20 @@ class Replication:
         self.start()
         required = srv.log.appended
         if psync and self._try_continue(c, argv[1], argv[2], required):
+            self.sync_partial_ok += 1
             return
+        self.sync_full += 1
+        if psync and argv[1] != b"?":
+            self.sync_partial_err += 1  # a PSYNC that could not continue
         buf = io.BytesIO()
         from .rdb.rdbfile import write_rdb
 
+        # the database the stream that follows is in: a master's starts with a SELECT; a
+        # replica proxies its master's stream, in its master client's database
+        mc = self.master_client
+        stream_db = b"%d" % (mc.db.id if self.host is not None and mc is not None else 0)
         write_rdb(buf, srv.dbs, srv.config.values,
-                  extra_aux=((b"repl-stream-db", b"0"), (b"repl-id", self.replid.encode()),
+                  extra_aux=((b"repl-stream-db", stream_db), (b"repl-id", self.replid.encode()),
                              (b"repl-offset", b"%d" % self.offset)))
         payload = buf.getvalue()
         head = b""
@@ -309,8 +327,76 @@ class Replication:
 
     def _getack(self) -> None:
         self.getack_pending = False
-        if self.links:
+        if self.links and not self.srv.pause_type:  # never while clients are paused
             self._append(_cmd("REPLCONF", "GETACK", "*"))
+
+    # ------------------------------------------------------------------ FAILOVER
+    def find_replica(self, host: str, port: int):
+        for c, link in self.links.items():
+            ip = link.ip.decode() if link.ip else c.addr.rsplit(":", 1)[0]
+            if ip.lower() == host.lower() and link.port == port:
+                return link
+        return None
+
+    def start_failover(self, target, timeout_ms: int, force: bool) -> None:
+        """failoverCommand past its checks: pause writes and wait for a replica to catch up."""
+        from .limits import PAUSE_WRITE
+
+        srv = self.srv
+        if target is not None:
+            log.warning("FAILOVER requested to %s:%d.", *target)
+        else:
+            log.warning("FAILOVER requested to any replica.")
+        self.target = target
+        self.failover_end = time.time() + timeout_ms / 1000.0 if timeout_ms else 0.0
+        self.failover_force = force
+        self.failover_state = "waiting-for-sync"
+        srv.pause.pause(float("inf"), PAUSE_WRITE)
+
+    def clear_failover(self) -> None:
+        self.failover_end = 0.0
+        self.failover_force = False
+        self.target = None
+        self.failover_state = "no-failover"
+        self.srv.pause.unpause()
+
+    def abort_failover(self, why: str) -> None:
+        if self.failover_state == "no-failover":
+            return
+        if self.target is not None:
+            log.warning("FAILOVER to %s:%d aborted: %s", self.target[0], self.target[1], why)
+        else:
+            log.warning("FAILOVER to any replica aborted: %s", why)
+        if self.failover_state == "failover-in-progress":
+            self.unset_master()
+        self.clear_failover()
+
+    def update_failover(self) -> None:
+        """updateFailoverStatus (every cron tick): time out, or hand over to a caught-up replica."""
+        if self.failover_state != "waiting-for-sync":
+            return
+        if self.failover_end and self.failover_end <= time.time():
+            if self.failover_force:
+                log.warning("FAILOVER to %s:%d time out exceeded, failing over.", *self.target)
+                self.failover_state = "failover-in-progress"
+                self.set_master(*self.target)
+            else:
+                self.abort_failover("Replica never caught up before timeout")
+            return
+        link = None
+        if self.target is not None:
+            link = self.find_replica(*self.target)
+        else:
+            for c, ln in self.links.items():
+                if ln.ack == self.offset:
+                    ip = ln.ip.decode() if ln.ip else c.addr.rsplit(":", 1)[0]
+                    self.target = (ip, ln.port)
+                    link = ln
+                    break
+        if link is not None and link.ack == self.offset:
+            self.failover_state = "failover-in-progress"
+            log.warning("Failover target %s:%d is synced, failing over.", *self.target)
+            self.set_master(*self.target)
 
     # ------------------------------------------------------------------ replica side
     def set_master(self, host: str, port: int) -> None:
@@ -320,10 +406,12 @@ class Replication:
         srv.disconnect_blocked_clients()
         self.host, self.port = host, port
         srv.masterhost = host
+        srv.repl_feed = None  # from now on the stream is the master's, proxied (drain)
         srv.update_lane()
         self.disconnect_replicas()
         if was_master:
             self.processed = self.offset
+            self.stream_db = max(self.seldb, 0)  # where our own stream left off
         self.state = "connect"
         self.link_down_since = time.time()
         _oom_class(srv, True)
@@ -344,6 +432,11 @@ class Replication:
         self.disconnect_replicas()
         self.state = "none"
         self.seldb = -1
+        # the stream goes on from the master's: the backlog holds what this replica applied,
+        # so a replica that has less or all of it (a sibling, the old master after a FAILOVER)
+        # continues with PSYNC under the old ID
+        self.offset = self.processed
+        self.start()
         _oom_class(srv, False)
         log.warning("MASTER MODE enabled")
 
@@ -370,6 +463,10 @@ class Replication:
                 raise
             except Exception as e:  # noqa: BLE001 - the link is down: log, retry
                 log.warning("MASTER <-> REPLICA sync: %s", e)
+            if self.master_client is not None:
+                self.stream_db = self.master_client.db.id  # a PSYNC continues from there
+            if self.host is None or asyncio.current_task() is not self.task:
+                return  # REPLICAOF NO ONE / another REPLICAOF / an aborted FAILOVER took over
             if self.writer is not None:
                 try:
                     self.writer.close()
@@ -419,7 +516,15 @@ class Replication:
             await ask("REPLCONF", "ip-address", cfg["replica-announce-ip"])
         await ask("REPLCONF", "capa", "eof", "capa", "psync2")
         # PSYNC with our own history (replid, offset + 1): a master that shares it continues
-        r = await ask("PSYNC", self.replid, self.processed + 1)
+        failover = self.failover_state == "failover-in-progress"
+        if failover:
+            r = await ask("PSYNC", self.replid, self.processed + 1, "FAILOVER")
+            if not (r.startswith(b"+CONTINUE") or r.startswith(b"+FULLRESYNC")):
+                self.abort_failover("Failover target rejected psync request")
+                return
+            self.clear_failover()
+        else:
+            r = await ask("PSYNC", self.replid, self.processed + 1)
         self.state = "sync"
         self.last_io = time.time()
         if r.startswith(b"+CONTINUE"):
@@ -429,6 +534,8 @@ class Replication:
                 self.replid = parts[1].decode()
             log.warning("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
             self._make_master_client()
+            self.offset = self.processed
+            self.start()
         elif r.startswith(b"+FULLRESYNC"):
             parts = r.split()
             replid, offset = parts[1].decode(), int(parts[2])
@@ -438,6 +545,8 @@ class Replication:
             self._load(payload)
             self.replid, self.replid2, self.second_offset = replid, "0" * 40, -1
             self.processed = self.offset = offset
+            self.active = False
+            self.start()  # a new backlog from the master's offset (chained replicas, PSYNC)
             self.marks = []
             self.acked_local = offset
             self.sync_in_progress = False
@@ -479,6 +588,7 @@ class Replication:
         mc.conn_type = "master"
         mc.reply_mode = 1
         mc.addr = "%s:%d" % (self.host, self.port)
+        mc.db = srv.dbs[self.stream_db] if self.stream_db < len(srv.dbs) else srv.dbs[0]
         self.master_client = mc
 
     def _load(self, payload: bytes) -> None:
@@ -501,7 +611,8 @@ class Replication:
                 if when:
                     args.append(b"ABSTTL")
                 self._apply(args)
-        self._apply([b"SELECT", b"0"])
+        stream_db = snap.aux.get(b"repl-stream-db", b"0")
+        self._apply([b"SELECT", stream_db if stream_db.isdigit() else b"0"])
         if srv.ready_keys:
             srv.serve_ready_keys()
 
@@ -562,7 +673,8 @@ class Replication:
         getack = False
         while pending:
             argv = pending.popleft()
-            n = command_len(argv)
+            data = resp.encode_command(argv)
+            n = len(data)
             name = argv[0].lower()
             if name == b"replconf" and len(argv) > 1 and argv[1].lower() == b"getack":
                 getack = True  # answered with what was applied before it
@@ -578,6 +690,9 @@ class Replication:
             elif name != b"ping":
                 self._apply(argv)
             self.processed += n
+            # the backlog and this replica's own replicas get the master's stream as is,
+            # each piece once this replica's log holds its effects
+            self._append(data)
         self.offset = self.processed
         if srv.ready_keys:
             srv.serve_ready_keys()
@@ -613,7 +728,7 @@ class Replication:
         """replicationCron, once a second: acknowledgements, pings to replicas."""
         if self.host is not None:
             self.send_ack()
-        elif self.links:
+        elif self.links and not self.srv.pause_type:  # a pause keeps the offset still
             now = time.time()
             if now - self.last_ping >= self.srv.config["repl-ping-replica-period"]:
                 self.last_ping = now
@@ -653,7 +768,7 @@ class Replication:
             ]
         active = self.active or self.host is not None
         out += [
-            "master_failover_state:no-failover",
+            "master_failover_state:" + self.failover_state,
             "master_replid:" + self.replid,
             "master_replid2:" + self.replid2,
             "master_repl_offset:%d" % self.offset,
@@ -715,6 +830,8 @@ def _client_gone(c) -> None:
 
 def _cron(srv) -> None:
     repl = srv.repl
+    if repl.failover_state == "waiting-for-sync":
+        repl.update_failover()
     if repl.pending:
         repl.drain()  # commands CLIENT PAUSE held back
     now = time.monotonic()

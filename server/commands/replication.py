@@ -53,6 +53,17 @@ def _sync(c, argv):
     repl = srv.repl
     if c in repl.links:
         return BLOCKED  # already a replica: ignored
+    if len(argv) > 3 and argv[0].lower() == b"psync" and argv[3].lower() == b"failover":
+        # our master hands over (FAILOVER): become a master if we share its history
+        log.warning("Failover request received for replid %s.", argv[1].decode("utf-8", "replace"))
+        if srv.masterhost is None:
+            raise RedisError("ERR PSYNC FAILOVER can't be sent to a master.")
+        if argv[1].decode("latin-1").lower() != repl.replid:
+            raise RedisError("ERR PSYNC FAILOVER replid must match my replid.")
+        repl.unset_master()
+        log.warning("MASTER MODE enabled (failover request from '%s')", c.addr)
+    if repl.failover_state != "no-failover":
+        raise RedisError("NOMASTERLINK Can't SYNC while failing over")
     if srv.masterhost is not None and repl.state != "connected":
         raise RedisError("NOMASTERLINK Can't SYNC while not connected with my master")
     if c.held or c.out:
@@ -94,6 +105,57 @@ def _replicaof(c, argv):
 
 
 command("replicaof", 3, "admin noscript ok-stale", "")(_replicaof)
+
+
+@command("failover", -1, "admin noscript ok-stale", "")
+def failover(c, argv):
+    "FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]"
+    srv = c.server
+    repl = srv.repl
+    if srv.cluster is not None:
+        raise RedisError("ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.")
+    n = len(argv)
+    if n == 2 and argv[1].lower() == b"abort":
+        if repl.failover_state == "no-failover":
+            raise RedisError("ERR No failover in progress.")
+        repl.abort_failover("Failover manually aborted")
+        return resp.OK
+    timeout_ms = 0
+    force = False
+    target = None
+    j = 1
+    while j < n:
+        opt = argv[j].lower()
+        if opt == b"timeout" and j + 1 < n and timeout_ms == 0:
+            timeout_ms = to_int(argv[j + 1])
+            if timeout_ms is None:
+                raise RedisError(errors.NOT_INTEGER)
+            if timeout_ms <= 0:
+                raise RedisError("ERR FAILOVER timeout must be greater than 0")
+            j += 1
+        elif opt == b"to" and j + 2 < n and target is None:
+            port = to_int(argv[j + 2])
+            if port is None:
+                raise RedisError(errors.NOT_INTEGER)
+            target = (argv[j + 1].decode("utf-8", "replace"), port)
+            j += 2
+        elif opt == b"force" and not force:
+            force = True
+        else:
+            raise RedisError(errors.SYNTAX)
+        j += 1
+    if repl.failover_state != "no-failover":
+        raise RedisError("ERR FAILOVER already in progress.")
+    if srv.masterhost is not None:
+        raise RedisError("ERR FAILOVER is not valid when server is a replica.")
+    if not repl.links:
+        raise RedisError("ERR FAILOVER requires connected replicas.")
+    if force and (not timeout_ms or target is None):
+        raise RedisError("ERR FAILOVER with force option requires both a timeout and target HOST and IP.")
+    if target is not None and repl.find_replica(*target) is None:
+        raise RedisError("ERR FAILOVER target HOST and PORT is not a replica.")
+    repl.start_failover(target, timeout_ms, force)
+    return resp.OK
 command("slaveof", 3, "admin noscript ok-stale", "")(_replicaof)
 
 
