@@ -24,6 +24,7 @@ class _Server:
     notify_flags = ""
     lfu = False  # eviction.py: LRU clock recorded on access
     pause_type = 0  # no CLIENT PAUSE: expired keys are deleted
+    masterhost = None  # a master: it deletes expired keys itself
     lruclock = 0
     mem_units = 0
 
