@@ -405,7 +405,7 @@ def _arg_error(d):
 
 # Only a blocking-only run draws scenarios most of the time: in the CI profile (all families)
 # they are a small share, each one opens connections on both servers.
-_SCENARIO_ODDS = 2 if os.environ.get("PERDURE_FUZZ_FAMILIES", "").strip() == "blocking" else 6
+_SCENARIO_ODDS = 2 if os.environ.get("PERDURE_FUZZ_FAMILIES", "").strip() == "blocking" else 10
 
 
 def _step(d):
