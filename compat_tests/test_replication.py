@@ -490,3 +490,32 @@ def test_failover_swaps_master_and_replica(master, replica):
     assert ex(rc, "WAIT", 1, 10000) == 1
     assert ex(mc, "GET", "after") == b"x"
     assert err(mc, "SET", "k", "v") == READONLY
+
+
+def test_min_replicas_to_write(master, replica):
+    mc, rc = master.client(), replica.client()
+    attach(rc, master)
+    synced(mc)
+    ex(mc, "CONFIG", "SET", "min-replicas-max-lag", 10)
+    ex(mc, "CONFIG", "SET", "min-replicas-to-write", 1)
+    assert ex(mc, "SET", "k", "v") == b"OK"
+    assert ex(mc, "EVAL", "return redis.call('set', 'k', 'w')", 0) == b"OK"
+    ex(mc, "CONFIG", "SET", "min-replicas-to-write", 2)
+    assert err(mc, "SET", "k", "x") == "NOREPLICAS Not enough good replicas to write."
+    script = "return redis.call('set', 'k', 'x')"
+    sha = hashlib.sha1(script.encode()).hexdigest()
+    assert err(mc, "EVAL", script, 0) == (
+        "ERR Error running script (call to f_%s): @user_script:1: @user_script: 1: "
+        "-NOREPLICAS Not enough good replicas to write." % sha)
+    assert ex(mc, "EVAL", "return redis.call('get', 'k')", 0) == b"w"  # reads still run
+    assert ex(mc, "GET", "k") == b"w"
+
+
+def test_a_writable_replica_expires_its_own_keys(master, replica):
+    mc, rc = master.client(), replica.client()
+    attach(rc, master)
+    ex(rc, "CONFIG", "SET", "replica-read-only", "no")
+    ex(rc, "SELECT", 5)
+    ex(rc, "SET", "own", "1", "PX", 300)
+    assert ex(rc, "DBSIZE") == 1
+    assert wait_for(lambda: ex(rc, "DBSIZE") == 0, 5)

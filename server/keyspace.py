@@ -226,6 +226,11 @@ class Database:
 
     def set_expire(self, key, when_ms: int) -> None:
         self.expires[key] = when_ms
+        srv = self.server
+        if srv.masterhost is not None:  # a writable replica's own key: it expires it itself
+            cur = srv.current_client
+            if cur is None or cur.conn_type != "master":
+                srv.repl.own_expires[(self.id, key)] = None
 
     def persist(self, key) -> bool:
         return self.expires.pop(key, None) is not None

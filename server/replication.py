@@ -120,6 +120,9 @@ class Replication:
         self.pending = deque()           # commands read, not applied yet (CLIENT PAUSE)
         self.stream_multi = None         # a MULTI ... EXEC of the stream being collected
         self.stream_db = 0               # the database the stream is in at ``processed``
+        # keys a writable replica gave a TTL itself (rememberSlaveKeyWithExpire): its master
+        # never sends their DEL, so the replica expires them (expireSlaveKeys)
+        self.own_expires: dict = {}
         self.marks = []                  # (stream offset, log offset after applying it)
         self.acked_local = 0
         self.last_io = 0.0
@@ -599,6 +602,7 @@ class Replication:
         limits = srv.config.values
         snap = read_rdb(payload, limits, max_dbs=len(srv.dbs))
         self._apply([b"FLUSHALL"])
+        self.own_expires.clear()
         for i in sorted(snap.dbs):
             keys = snap.dbs[i]
             if not keys:
@@ -828,8 +832,28 @@ def _client_gone(c) -> None:
         repl.gone(c)
 
 
+def _expire_own_keys(srv) -> None:
+    """expireSlaveKeys: delete the writable replica's own keys whose TTL passed."""
+    repl = srv.repl
+    now = srv.cached_now_ms()
+    for db_id, key in list(repl.own_expires):
+        db = srv.dbs[db_id]
+        when = db.expires.get(key)
+        if when is None:
+            del repl.own_expires[(db_id, key)]
+        elif when <= now:
+            del repl.own_expires[(db_id, key)]
+            srv.stat_expired_keys += 1
+            db._delete_expired(key)
+
+
 def _cron(srv) -> None:
     repl = srv.repl
+    if repl.own_expires:
+        if srv.masterhost is None:
+            repl.own_expires.clear()  # a master again: the active expiry takes them
+        else:
+            _expire_own_keys(srv)
     if repl.failover_state == "waiting-for-sync":
         repl.update_failover()
     if repl.pending:

@@ -419,6 +419,9 @@ class Scripting:
                 return b"-READONLY You can't write against a read only replica.\r\n", 1
             if srv.log_failed:
                 return b"-MISCONF Errors writing to the AOF file: %s\r\n" % srv.log_failed.encode(), 1
+            if (srv.min_replicas and srv.masterhost is None
+                    and srv.repl.good_replicas() < srv.config["min-replicas-to-write"]):
+                return b"-NOREPLICAS Not enough good replicas to write.\r\n", 1
             if run.oom and not run.write_dirty and fl[2] and srv.maxmemory:
                 return _OOM, 1
             run.write_dirty = True
