@@ -5,8 +5,9 @@ example and closed when the example ends (``teardown``); steps name them, and cl
 are substituted per server (``<id:r2>`` in a step's arguments):
 
 * ``t3``: a RESP3 tracking client (invalidations as ``>2 invalidate`` pushes on itself, or
-  redirected);
-* ``t2``: a RESP2 tracking client (nothing without REDIRECT: RESP2 has no pushes);
+  redirected: to ``r2``, ``v`` or itself);
+* ``t2``: a RESP2 tracking client (nothing without REDIRECT: RESP2 has no pushes; a step may
+  switch it to RESP3 with HELLO 3, or ``t3`` to RESP2);
 * ``r2``: a RESP2 client subscribed to ``__redis__:invalidate``: a REDIRECT target that gets
   ``message`` frames (UNSUBSCRIBE / SUBSCRIBE / PSUBSCRIBE steps change that: any
   subscription makes it receive them; none, and it gets nothing);
@@ -29,13 +30,13 @@ EVAL on a tracker (reads of KEYS, of ARGV and literal names, writes); lazy expir
 key (active expiry off for the step: ``DEBUG SET-ACTIVE-EXPIRE 0``, PEXPIRE 1 ms, a 10 ms wait,
 a read by a tracker or by ``main``); FLUSHDB / FLUSHALL by a tracker (the other families flush
 from ``main``); CLIENT TRACKINGINFO, CLIENT GETREDIR and CLIENT INFO (its ``flags``/``redir``
-fields) of the trackers; RESET of a tracker (``t3`` then says HELLO 3 again); PUBLISH to
+fields) of the trackers; RESET of a tracker (``t3`` then says HELLO 3 again), HELLO 2/3; PUBLISH to
 ``__redis__:invalidate``.  The other families' steps run on ``main`` while the trackers are
 on, and their invalidations are checked the same way.
 
 What is compared: every reply on these connections, together with the push messages that came
 before it on the same connection (so a push before or after a reply is a difference); after
-every step (``after_step``), each receiving connection (``t3``, ``r2``, ``v``) is drained on
+every step (``after_step``), each connection (``t3``, ``t2``, ``r2``, ``v``) is drained on
 both servers by a PING, reading up to its reply, and the messages compared exactly, in order.
 
 Normalised, and why (nothing else is):
@@ -79,7 +80,7 @@ from .commands import C, Cmd, pick, rare, register
 from .wire import Conn, show, show_args
 
 TRACKERS = ("t3", "t2")
-RECEIVERS = ("t3", "r2", "v")  # connections that may get out-of-band messages (drained)
+RECEIVERS = ("t3", "t2", "r2", "v")  # connections that may get out-of-band messages (drained)
 PROTOS = {"t3": 3, "t2": 2, "r2": 2, "v": 3}
 CHANNEL = b"__redis__:invalidate"
 BUILTIN = ("strings", "keys", "hashes", "lists", "sets", "zsets")
@@ -241,6 +242,7 @@ class State:
                 side.open("t2")
         # tracker -> (bcast, destination name or None), as CLIENT TRACKING left it
         self.model = {t: None for t in TRACKERS}
+        self.protos = dict(PROTOS)  # as HELLO / RESET left them
         self.transcript_mark = 0
 
     def close(self):
@@ -366,11 +368,15 @@ def _extra_ok(args, reply) -> bool:
 
 def _track_model(st_: State, who: str, args, reply):
     """Keep ``model`` as CLIENT TRACKING / RESET left tracker ``who`` (after an OK reply)."""
+    name = args[0].upper()
+    if name == b"HELLO" and reply[0] in "*%" and len(args) > 1:
+        st_.protos[who] = int(args[1])
+        return
     if reply not in (("+", b"OK"), ("+", b"RESET")):
         return
-    name = args[0].upper()
     if name == b"RESET":
         st_.model[who] = None
+        st_.protos[who] = 2
         return
     if name != b"CLIENT" or len(args) < 3 or args[1].upper() != b"TRACKING":
         return
@@ -382,7 +388,7 @@ def _track_model(st_: State, who: str, args, reply):
     for i, w in enumerate(words[:-1]):
         if w == b"REDIRECT" and args[4 + i].startswith(b"<id:"):
             dest = args[4 + i][4:-1].decode()
-    if dest is None and PROTOS[who] == 3:
+    if dest is None and st_.protos[who] == 3:
         dest = who
     st_.model[who] = (b"BCAST" in words, dest)
 
@@ -574,7 +580,7 @@ def _redirect_target(draw, who):
     if roll < 5:
         return ID(pick(draw, ("t3", "v") if who == "t3" else ("v",)))
     if roll < 7:
-        return ID(pick(draw, ("t2", who)))
+        return ID(who)  # itself
     if roll < 8:
         return ID("v")
     return pick(draw, (b"0", b"-1", b"abc", b"99999", b"9223372036854775808", b""))
@@ -751,7 +757,7 @@ def _g_info(draw, who):
 
 
 def _g_connections(draw, who):
-    roll = draw(st.integers(0, 5))
+    roll = draw(st.integers(0, 6))
     if roll == 0:
         return [("t2", C(b"CLIENT", b"KILL", b"ID", ID("v")))]
     if roll == 1:
@@ -763,6 +769,8 @@ def _g_connections(draw, who):
         return [("main", C(b"PUBLISH", CHANNEL, pick(draw, (b"hello", b""))))]
     if roll == 4:
         return [(who, C(b"RESET"))] + ([(who, C(b"HELLO", b"3"))] if who == "t3" else [])
+    if roll == 5:  # a tracker changes protocol (RESP2 without redirection gets nothing)
+        return [(who, C(b"HELLO", pick(draw, (b"2", b"3"))))]
     return [(who, C(b"CLIENT", b"TRACKING", b"OFF"))]
 
 
@@ -784,7 +792,7 @@ STEP_GENS = (
     (lambda d, w: [(w, _script(d))], 2),
     (_g_expiry, 1),
     (_g_info, 1),
-    (_g_connections, 1),
+    (_g_connections, 2),
     (_g_flush, 1),
 )
 STEP_POOL = tuple(g for g, n in STEP_GENS for _ in range(n))
