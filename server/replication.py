@@ -740,16 +740,11 @@ class Replication:
 
     # ------------------------------------------------------------------ INFO / ROLE
     def info(self) -> list:
+        """INFO replication, in Redis 6.2's order."""
         srv = self.srv
         out = []
         if self.host is None:
             out.append("role:master")
-            out.append("connected_slaves:%d" % len(self.links))
-            now = time.time()
-            for i, (c, link) in enumerate(self.links.items()):
-                ip = link.ip.decode() if link.ip else c.addr.rsplit(":", 1)[0]
-                out.append("slave%d:ip=%s,port=%d,state=online,offset=%d,lag=%d"
-                           % (i, ip, link.port, link.ack, int(now - link.ack_time)))
         else:
             up = self.state == "connected"
             out += [
@@ -768,8 +763,15 @@ class Replication:
                 "slave_priority:%d" % srv.config["replica-priority"],
                 "slave_read_only:%d" % (1 if srv.config["replica-read-only"] else 0),
                 "replica_announced:%d" % (1 if srv.config["replica-announced"] else 0),
-                "connected_slaves:%d" % len(self.links),
             ]
+        out.append("connected_slaves:%d" % len(self.links))
+        if srv.config["min-replicas-to-write"] and srv.config["min-replicas-max-lag"]:
+            out.append("min_slaves_good_slaves:%d" % self.good_replicas())
+        now = time.time()
+        for i, (c, link) in enumerate(self.links.items()):
+            ip = link.ip.decode() if link.ip else c.addr.rsplit(":", 1)[0]
+            out.append("slave%d:ip=%s,port=%d,state=online,offset=%d,lag=%d"
+                       % (i, ip, link.port, link.ack, int(now - link.ack_time)))
         active = self.active or self.host is not None
         out += [
             "master_failover_state:" + self.failover_state,
