@@ -70,6 +70,7 @@ Normalised, and why (nothing else is):
 
 from __future__ import annotations
 
+import sys
 import time
 
 from hypothesis import strategies as st
@@ -188,41 +189,42 @@ class Side:
         return (name == "r2" and node[0] == "*" and node[1] is not None and len(node[1]) >= 3
                 and node[1][0][0] == "$" and node[1][0][1] in (b"message", b"pmessage"))
 
+    def send(self, name, data: bytes) -> bool:
+        """False if the connection is (or turns out) closed."""
+        if not self.alive.get(name):
+            return False
+        try:
+            self.conns[name].raw.send(data)
+        except OSError:
+            self.alive[name] = False
+            return False
+        return True
+
     def exchange(self, name, args):
-        """Send ``args`` on ``name``; (pushes before the reply, the reply), or ``("closed",)``."""
-        conn = self.conns[name]
-        conn.raw.send(resp_encode(*self.args(args)))
-        pushes = []
-        while True:
-            try:
-                node = conn._recv(show_args(args))
-            except AssertionError:
-                if conn.raw.closed_by_peer:
-                    self.alive[name] = False
-                    return tuple(pushes), ("closed", None)
-                raise
-            if self.is_push(name, node):
-                pushes.append(node)
-                continue
-            return tuple(pushes), node
+        """Send ``args`` on ``name``; (pushes before the reply, the reply), the reply being
+        ``("closed", None)`` if the server closed the connection."""
+        if not self.send(name, resp_encode(*self.args(args))):
+            return (), ("closed", None)
+        return self.exchange_read(name)
 
     def drain_all(self):
-        """PING every live receiver (pipelined), and the messages that came before each PONG."""
+        """PING every live connection (pipelined), and the messages that came before each PONG."""
         names = [n for n in RECEIVERS if self.alive.get(n)]
-        for n in names:
-            self.conns[n].raw.send(PING)
-        out = {}
-        for n in names:
-            pushes, reply = self.exchange_read(n)
-            out[n] = (pushes, reply)
-        return out
+        sent = [n for n in names if self.send(n, PING)]
+        return {n: self.exchange_read(n) if n in sent else ((), ("closed", None)) for n in names}
 
     def exchange_read(self, name):
         """The pushes and the reply that come next on ``name`` (nothing sent)."""
         conn = self.conns[name]
         pushes = []
         while True:
-            node = conn._recv("a reply (drain)")
+            try:
+                node = conn._recv("a reply")
+            except (AssertionError, OSError):
+                if isinstance(sys.exc_info()[1], OSError) or conn.raw.closed_by_peer:
+                    self.alive[name] = False
+                    return tuple(pushes), ("closed", None)
+                raise
             if self.is_push(name, node):
                 pushes.append(node)
                 continue
@@ -396,6 +398,14 @@ def _track_model(st_: State, who: str, args, reply):
 def run(m, proto, step: TrackingStep):
     fresh = getattr(m, "_tracking", None) is None
     st_ = _state(m)
+    for name in ("t3", "t2", "r2"):  # closed by the server on both (ACL changes of default...)
+        if not st_.redis.alive.get(name) and not st_.perdure.alive.get(name):
+            for side in (st_.redis, st_.perdure):
+                side.conns.pop(name).close()
+                side.open(name)
+            st_.model[name] = None
+            st_.protos[name] = PROTOS[name]
+            m.transcript.append(f"(tracking: {name} was closed, a new one)")
     for where, cmd in (step.setup if fresh else ()) + step.parts:
         if where == "main":
             m.run_step(proto, cmd)
