@@ -5,7 +5,9 @@ byte) while another pushes.  Timeouts are small and real.  Covers: immediate ser
 replies per protocol, timeout parsing (Redis truncates ``seconds * 1000`` computed in long
 double, so ``0.001`` means "forever"), FIFO service among blocked clients, several keys, wake-up
 by pushes from other clients / MULTI / pipelines, BLMOVE chains and its wrong-type destination,
-blocking inside MULTI, CLIENT UNBLOCK, disconnects, databases and keyspace events.
+blocking inside MULTI, CLIENT UNBLOCK, disconnects, databases and keyspace events, and which
+keys Redis signals ready (a list or sorted set created at the key, not one stored over another
+value; signal order; clients blocked for another type on the same key moved to the back).
 """
 
 from __future__ import annotations
@@ -525,6 +527,28 @@ def test_list_stored_over_another_value_serves_no_one(r2, make_raw):
     ex(r2, "DEL", "k")
     ex(r2, "RPUSH", "k", "d")
     assert conn.recv_reply() == bulk("k", "d")
+
+
+def test_list_stored_over_an_expired_key_serves(r2, make_raw):
+    # SORT ... STORE looks the key up first (setKey): an expired key is deleted (an expired
+    # key for INFO), and the list is then *added*, which signals the blocked client.
+    conn = blocked(make_raw, "BLPOP", "k", "0")
+    ex(r2, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    try:
+        ex(r2, "SET", "k", "x", "PX", "1")
+        time.sleep(0.05)
+        ex(r2, "RPUSH", "src", "a", "b")
+        before = _expired_keys(r2)
+        assert ex(r2, "SORT", "src", "BY", "nosort", "STORE", "k") == 2
+        assert _expired_keys(r2) == before + 1
+    finally:
+        ex(r2, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    assert conn.recv_reply() == bulk("k", "a")
+    assert rl(r2, "k") == [b"b"]
+
+
+def _expired_keys(client) -> int:
+    return int(re.search(rb"expired_keys:(\d+)", ex(client, "INFO", "stats")).group(1))
 
 
 def test_zset_stored_over_another_value_serves_no_one(r2, make_raw):

@@ -160,6 +160,10 @@ class Database:
         value goes through here or :meth:`add` (string costs, see :func:`str_units`)."""
         data = self.data
         old = data.get(key)
+        if old is not None and self.expires and key in self.expires and self.expire_if_needed(key):
+            # setKey looks the key up first: an expired one is deleted (expired event, stat,
+            # DEL logged) and the new value is added (dbAdd: blocked clients are signalled)
+            old = data.get(key)
         data[key] = value
         d = 0
         if type(old) is bytes:
