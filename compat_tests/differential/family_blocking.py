@@ -79,7 +79,6 @@ BLOCK_FOREVER = (b"0", b"0", b"1000000")
 BLOCK_SHORT = (b"10", b"50")
 BAD_BLOCK = (b"-1", b"abc", b"1.5", b"")
 
-BLOCKED = ("blocked", None)  # a side client's state: still blocked (else its reply)
 SETTLE_S = 10.0  # how long a side client may take to reply or to show up blocked
 
 
@@ -88,7 +87,8 @@ SETTLE_S = 10.0  # how long a side client may take to reply or to show up blocke
 
 class Scenario(Cmd):
     """A blocking scenario (mode ``blocking``).  ``key`` holds its parts: ``prelude`` (Cmds on
-    the main connection), ``clients`` ((proto, blocking Cmd, short) per side client), ``phases``
+    the main connection), ``clients`` ((proto, blocking Cmd, short timeout?, a Cmd pipelined
+    behind it or None, its db) per side client), ``phases``
     (``("cmd", Cmd)``, ``("multi", Cmds)``, ``("unblock", i, reason)``, ``("kill", i)``,
     ``("block", i, Cmd, short)``) and ``ending`` (per side client: ``TIMEOUT``, ``ERROR`` or
     ``close``, for those still blocked at the end)."""
@@ -101,8 +101,8 @@ class Scenario(Cmd):
     def __repr__(self):
         prelude, clients, phases, ending = self.key
         parts = [repr(c)[1:-1] for c in prelude]
-        parts += [f"client{i} resp{p}: {show_args(c.args)}" + (f" + {show_args(f.args)}" if f else "")
-                  for i, (p, c, _, f) in enumerate(clients)]
+        parts += [f"client{i} resp{p}{' db' + db.decode() if db != b'0' else ''}: {show_args(c.args)}"
+                  + (f" + {show_args(f.args)}" if f else "") for i, (p, c, _, f, db) in enumerate(clients)]
         for ph in phases:
             if ph[0] == "cmd":
                 parts.append(repr(ph[1])[1:-1])
@@ -316,6 +316,8 @@ def _script(d):
         cmd = _write(d)
         if isinstance(cmd, Seq) or cmd.name in (b"FLUSHDB", b"FLUSHALL", b"SWAPDB"):
             cmd = C(b"RPUSH", _lkey(d), b"lua")
+        if rare(d, 8):  # refused in scripts (noscript), or served at once (XREAD BLOCK)
+            cmd = pick(d, BLOCKERS)(d)[0]
         parts = []
         for a in cmd.args:
             if a in ALLK:
@@ -330,7 +332,7 @@ def _script(d):
 
 
 def _phase(d, nclients):
-    roll = d(st.integers(0, 19))
+    roll = d(st.integers(0, 21))
     if roll < 7:
         return ("cmd", _write(d))
     if roll < 11:
@@ -346,8 +348,20 @@ def _phase(d, nclients):
         return ("unblock", i, pick(d, (b"", b"TIMEOUT", b"ERROR", b"ERROR", b"timeout", b"bogus")))
     if roll < 17:
         return ("kill", i)
-    cmd, short = pick(d, BLOCKERS)(d)
-    return ("block", i, cmd, short)
+    if roll < 19:
+        cmd, short = pick(d, BLOCKERS)(d)
+        return ("block", i, cmd, short)
+    if roll < 20:  # a later MULTI/EXEC fails if a served client touched one of these
+        return ("cmd", C(b"WATCH", *_some(d, BK, 1, 2)))
+    return ("cmd", _in_db1(d))
+
+
+def _in_db1(d):
+    """A write in db 1 (where a client may be blocked too)."""
+    cmd = _write(d)
+    if isinstance(cmd, Seq) or cmd.name in (b"FLUSHDB", b"FLUSHALL"):
+        cmd = _fill(d, _k(d, BK))
+    return Seq(C(b"SELECT", b"1"), cmd, C(b"SELECT", b"0"))
 
 
 def _scenario(d):
@@ -371,11 +385,12 @@ def _follow(d):
 
 def _drawn_scenario(d):
     n = d(st.integers(1, 4 if _pool else 3))
-    clients = tuple((pick(d, (2, 3)), *pick(d, BLOCKERS)(d), _follow(d)) for _ in range(n))
+    clients = tuple((pick(d, (2, 3)), *pick(d, BLOCKERS)(d), _follow(d), b"1" if rare(d, 6) else b"0")
+                    for _ in range(n))
     prelude = []
     if not rare(d, 5):
         prelude.append(C(b"DEL", *BK))
-    for _p, cmd, _s, _f in clients:
+    for _p, cmd, _s, _f, _db in clients:
         if cmd.name == b"XREADGROUP":
             at = list(cmd.args).index(b"STREAMS")
             ks = cmd.args[at + 1: at + 1 + (len(cmd.args) - at - 1) // 2]
@@ -426,28 +441,58 @@ def _readable(raw) -> bool:
     return bool(select.select([sock], [], [], 0.002)[0])
 
 
-def _blocked_flag(admin, cid: bytes) -> bool | None:
-    """True if client ``cid`` is blocked (CLIENT LIST flag ``b``), None if it is gone."""
+LIST_FIELDS = (b"db", b"sub", b"psub", b"multi", b"flags", b"cmd", b"user")  # the comparable ones
+
+
+def _client_fields(admin, cid: bytes) -> dict | None:
+    """Client ``cid``'s CLIENT LIST fields, None if it is gone."""
     kind, v = admin.run((b"CLIENT", b"LIST", b"ID", cid))
     if kind not in "$=" or not v:
         return None
-    m = re.search(rb" flags=(\S*)", v)
-    return bool(m and b"b" in m.group(1))
+    return dict(f.split(b"=", 1) for f in v.split() if b"=" in f)
+
+
+def _blocked_flag(admin, cid: bytes) -> bool | None:
+    """True if client ``cid`` is blocked (CLIENT LIST flag ``b``), None if it is gone."""
+    fields = _client_fields(admin, cid)
+    return None if fields is None else b"b" in fields.get(b"flags", b"")
+
+
+def _blocked_state(fields) -> tuple:
+    """A blocked client's state: ("blocked", its comparable CLIENT LIST fields as ``+f=v``)."""
+    return ("blocked", tuple(("+", f + b"=" + fields.get(f, b"?")) for f in LIST_FIELDS))
+
+
+BLOCKING_CMDS = (b"blpop", b"brpop", b"brpoplpush", b"blmove", b"bzpopmin", b"bzpopmax", b"xread", b"xreadgroup")
+
+
+def _cmdstats(admin) -> dict:
+    """INFO commandstats of the blocking commands: calls, rejected_calls, failed_calls (not the
+    times)."""
+    kind, v = admin.run((b"INFO", b"commandstats"))
+    out = {}
+    for line in (v or b"").split(b"\r\n"):
+        name, _, rest = line.partition(b":")
+        if name[8:] in BLOCKING_CMDS and name.startswith(b"cmdstat_"):
+            out[name[8:]] = tuple(f for f in rest.split(b",") if not f.startswith(b"usec"))
+    return out
 
 
 class _Side:
     """One server's side connections and their client ids."""
 
-    def __init__(self, name, side, protos):
+    def __init__(self, name, side, protos, dbs):
         self.name = name
         self.side = side
         self.conns = []
         self.ids = []
-        for p in protos:
+        for p, db in zip(protos, dbs):
             conn = Conn(side.target, p, name)
             self.conns.append(conn)
             kind, v = conn.run((b"CLIENT", b"ID"))
             self.ids.append(v)
+            if db != b"0":
+                assert conn.run((b"SELECT", db)) == ("+", b"OK")
 
     def send(self, i, args, follow=None):
         try:
@@ -457,7 +502,7 @@ class _Side:
 
     def settle(self, i, wait_reply=False):
         """The reply of side client ``i`` (``("closed", None)`` if its connection was closed),
-        or BLOCKED once the server shows it blocked.  ``wait_reply``: wait for a reply even if
+        or ``("blocked", fields)`` once the server shows it blocked (see _blocked_state).  ``wait_reply``: wait for a reply even if
         it blocks first (a short timeout)."""
         conn = self.conns[i]
         deadline = time.monotonic() + SETTLE_S
@@ -471,8 +516,10 @@ class _Side:
                     if conn.raw.closed_by_peer:
                         return ("closed", None)
                     raise
-            if not wait_reply and _blocked_flag(self.side.admin, self.ids[i]):
-                return BLOCKED
+            if not wait_reply:
+                fields = _client_fields(self.side.admin, self.ids[i])
+                if fields is not None and b"b" in fields.get(b"flags", b""):
+                    return _blocked_state(fields)
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.name}: client {i} neither replied nor blocked in {SETTLE_S} s")
 
@@ -525,9 +572,10 @@ class _Run:
 
     def judge(self, i, cmd, o, p):
         proto = self.protos[i]
-        if (o == BLOCKED) != (p == BLOCKED) or (o[0] == "closed") != (p[0] == "closed"):
-            self.m.fail(f"[resp{proto} client{i}] {show_args(cmd.args)}  (blocked or not)", o, p)
-        if o == BLOCKED:
+        if o[0] == "blocked" or p[0] == "blocked" or o[0] == "closed" or p[0] == "closed":
+            if o != p:
+                self.m.fail(f"[resp{proto} client{i}] {show_args(cmd.args)}  (blocked or not, CLIENT LIST)", o, p)
+        if o[0] == "blocked":
             self.pending[i] = cmd
             return
         self.pending[i] = None
@@ -544,12 +592,15 @@ class _Run:
             if cmd is None:
                 continue
             o, p = (s.settle(i) for s in self.sides)
-            if o != BLOCKED or p != BLOCKED:
+            if o[0] != "blocked":
                 self.note(f"  [resp{self.protos[i]} client{i}] served: {show(o, 200)}")
             self.judge(i, cmd, o, p)
         o, p = (s.blocked_clients() for s in self.sides)
         if o != p:
             self.m.fail("INFO clients blocked_clients", (":", str(o).encode()), (":", str(p).encode()))
+        o, p = (_cmdstats(s.side.admin) for s in self.sides)
+        if o != p:
+            self.m.fail("INFO commandstats of the blocking commands", ("+", repr(o).encode()), ("+", repr(p).encode()))
         self.m.check_keys(ALLK)
 
     def client_cmd(self, i, args):
@@ -571,8 +622,9 @@ class _Run:
             m.run_step(proto, cmd)
         self.sides = []
         try:
-            self.sides = [_Side("redis", m.s.redis, self.protos), _Side("perdure", m.s.perdure, self.protos)]
-            for i, (_, cmd, short, follow) in enumerate(self.clients):
+            dbs = [c[4] for c in self.clients]
+            self.sides = [_Side("redis", m.s.redis, self.protos, dbs), _Side("perdure", m.s.perdure, self.protos, dbs)]
+            for i, (_, cmd, short, follow, _db) in enumerate(self.clients):
                 self.start(i, cmd, short, follow)
             for ph in self.phases:
                 kind = ph[0]
@@ -609,6 +661,7 @@ class _Run:
                     self.note(f"  (client{i} closed while blocked)")
                 else:
                     self.client_cmd(i, (b"CLIENT", b"UNBLOCK", None, how.encode()))
+            m.run_step(proto, C(b"UNWATCH"))  # a WATCH phase's, if no MULTI followed it
             self.settle_all()
         finally:
             for s in self.sides:
