@@ -519,3 +519,15 @@ def test_a_writable_replica_expires_its_own_keys(master, replica):
     ex(rc, "SET", "own", "1", "PX", 300)
     assert ex(rc, "DBSIZE") == 1
     assert wait_for(lambda: ex(rc, "DBSIZE") == 0, 5)
+
+
+def test_full_resync_payload_is_not_output_buffer(master, replica):
+    mc, rc = master.client(), replica.client()
+    ex(mc, "CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 1mb 0")
+    big = "x" * 100_000
+    for i in range(40):  # a 4 MB payload, over the replica class's hard limit
+        ex(mc, "SET", "big%d" % i, big)
+    attach(rc, master)
+    synced(mc)
+    assert ex(rc, "DBSIZE") == 40
+    assert ex(rc, "STRLEN", "big39") == 100_000

@@ -62,6 +62,14 @@ def output_limit_reached(c, limit) -> bool:
     """checkClientOutputBufferLimits: updates ``c.obl_soft_since`` as a side effect."""
     hard, soft, seconds = limit
     used = c.output_pending()
+    if c.conn_type == "slave":
+        link = c.server.repl.links.get(c)
+        if link is not None and link.exempt:
+            # a full-resync payload is not output buffer (Redis sends it from the RDB file):
+            # it is at the head of the output, so what is pending bounds what is left of it
+            if used < link.exempt:
+                link.exempt = used
+            used -= link.exempt
     if hard and used >= hard:
         return True
     if soft and used >= soft:

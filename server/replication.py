@@ -74,7 +74,7 @@ def command_len(argv) -> int:
 class Link:
     """A replica attached to this master (its client connection)."""
 
-    __slots__ = ("client", "port", "ip", "ack", "ack_time", "capa")
+    __slots__ = ("client", "port", "ip", "ack", "ack_time", "capa", "exempt")
 
     def __init__(self, client):
         self.client = client
@@ -83,6 +83,7 @@ class Link:
         self.ack = 0
         self.ack_time = time.time()
         self.capa = set()
+        self.exempt = 0  # bytes of the full-resync payload not counted in the output limits
 
 
 class Replication:
@@ -195,7 +196,7 @@ class Replication:
             head = b"+FULLRESYNC %s %d\r\n" % (self.replid.encode(), self.offset)
         _send(c, head + b"$%d\r\n" % len(payload) + payload, required)
         self.seldb = -1  # the next command of the stream says which database it is for
-        self._add(c)
+        self._add(c).exempt = len(payload)
         log.warning("Synchronization with replica %s succeeded", c.addr)
 
     def _try_continue(self, c, replid: bytes, offset: bytes, required: int) -> bool:
