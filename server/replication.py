@@ -410,12 +410,14 @@ class Replication:
         srv.disconnect_blocked_clients()
         self.host, self.port = host, port
         srv.masterhost = host
+        srv.config.values["slaveof"] = "%s %d" % (host, port)  # CONFIG GET/REWRITE replicaof
         srv.repl_feed = None  # from now on the stream is the master's, proxied (drain)
         srv.update_lane()
         self.disconnect_replicas()
         if was_master:
             self.processed = self.offset
-            self.stream_db = max(self.seldb, 0)  # where our own stream left off
+            if self.seldb >= 0:
+                self.stream_db = self.seldb  # where our own stream left off
         self.state = "connect"
         self.link_down_since = time.time()
         _oom_class(srv, True)
@@ -428,6 +430,7 @@ class Replication:
         self._stop_link()
         self.host = None
         srv.masterhost = None
+        srv.config.values["slaveof"] = ""
         srv.update_lane()
         # shiftReplicationId: the history so far stays valid for PSYNC under the old ID
         self.replid2 = self.replid
@@ -867,7 +870,65 @@ def _cron(srv) -> None:
         repl.cron()
 
 
+STATE_FILE = "replication-state.json"
+
+
+async def _save_state(srv) -> None:
+    """At a clean shutdown: the replication ID and offset the data on disk corresponds to (as
+    Redis keeps them in the RDB's aux fields), so that after a restart this server's replicas,
+    or this replica with its master, continue with PSYNC instead of a full resync.  Written only
+    once the log holds everything; read and removed at start-up, so a crash leaves none."""
+    import json
+    import os
+
+    repl = srv.repl
+    lg = srv.log
+    if lg is None or not hasattr(lg, "drain") or not await lg.drain():
+        return
+    if repl.host is not None:
+        if repl.state != "connected" and not repl.processed:
+            return
+        state = {"replid": repl.replid, "offset": repl.processed,
+                 "db": repl.master_client.db.id if repl.master_client is not None else repl.stream_db}
+    elif repl.active:
+        state = {"replid": repl.replid, "offset": repl.offset, "db": max(repl.seldb, 0)}
+    else:
+        return
+    path = os.path.join(srv.config["dir"], STATE_FILE)
+    try:
+        with open(path + ".tmp", "w") as f:
+            json.dump(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(path + ".tmp", path)
+    except OSError as e:
+        log.warning("could not save the replication state: %s", e)
+
+
+def _load_state(srv) -> None:
+    import json
+    import os
+
+    path = os.path.join(srv.config["dir"], STATE_FILE)
+    try:
+        with open(path) as f:
+            state = json.load(f)
+        os.unlink(path)
+        replid, offset, db = str(state["replid"]), int(state["offset"]), int(state["db"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if len(replid) != 40 or offset < 0:
+        return
+    repl = srv.repl
+    repl.replid, repl.offset, repl.processed = replid, offset, offset
+    repl.seldb = repl.stream_db = db if 0 <= db < len(srv.dbs) else 0
+    repl.start()  # an empty backlog from offset + 1: replicas that have it all continue
+    repl.seldb = repl.stream_db
+    log.warning("replication state restored: %s:%d", replid, offset)
+
+
 def _after_start(srv) -> None:
+    _load_state(srv)
     conf = srv.config["slaveof"]
     if conf:
         host, port = conf.split()
@@ -884,4 +945,6 @@ def setup(srv) -> Replication:
         Server.cron_hooks.append(_cron)
     if _after_start not in srv.hooks_after_start:
         srv.hooks_after_start.append(_after_start)
+    if _save_state not in Server.shutdown_hooks:
+        Server.shutdown_hooks.append(_save_state)
     return r

@@ -101,3 +101,58 @@ def test_a_replica_is_never_ahead_of_a_killed_master(tmp_path):
         stop.set()
         r.stop()
         m.stop()
+
+
+def _stats(client) -> dict:
+    return client.info("stats")
+
+
+def test_a_restarted_replica_continues_with_psync(tmp_path):
+    with PerdureProcess(tmp_path / "master") as m:
+        mc = m.client()
+        r = _replica(tmp_path, m, "--replicaof", "127.0.0.1", str(m.port)).start()
+        try:
+            assert _link_up(r.client())
+            mc.execute_command("SELECT", 3)
+            for i in range(50):
+                mc.set("k%d" % i, i)
+            assert mc.execute_command("WAIT", 1, 10000) == 1
+            full = _stats(mc)["sync_full"]
+            r.stop()  # a clean shutdown: the replication state is saved with the data
+            mc.set("while-down", "x")
+            r.start()
+            rc = r.client()
+            assert _link_up(rc)
+            assert mc.execute_command("WAIT", 1, 10000) == 1
+            st = _stats(mc)
+            assert st["sync_full"] == full and st["sync_partial_ok"] == 1
+            rc.execute_command("SELECT", 3)
+            assert rc.get("while-down") == b"x" and rc.get("k49") == b"49"
+        finally:
+            r.stop()
+
+
+def test_a_restarted_master_lets_its_replica_continue(tmp_path):
+    m = PerdureProcess(tmp_path / "master").start()
+    r = _replica(tmp_path, m).start()
+    try:
+        rc = r.client()
+        rc.execute_command("REPLICAOF", "127.0.0.1", m.port)
+        assert _link_up(rc)
+        mc = m.client()
+        mc.set("a", 1)
+        assert mc.execute_command("WAIT", 1, 10000) == 1
+        replid = mc.info("replication")["master_replid"]
+        m.stop()
+        m.start()  # same port, same data directory
+        mc = m.client()
+        assert mc.info("replication")["master_replid"] == replid
+        assert _link_up(rc)
+        mc.set("b", 2)
+        assert mc.execute_command("WAIT", 1, 10000) == 1
+        assert rc.get("b") == b"2" and rc.get("a") == b"1"
+        st = _stats(mc)
+        assert st["sync_partial_ok"] == 1 and st["sync_full"] == 0
+    finally:
+        r.stop()
+        m.stop()
