@@ -591,3 +591,82 @@ def test_many_subscribers_each_get_every_event(make_client):
             sub.ps.close()
     finally:
         ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+
+
+# --------------------------------------------------------------------------- own pushes (RESP3)
+
+def _push(key, event):
+    ch = "__keyspace@0__:%s" % key
+    return (">4\r\n$8\r\npmessage\r\n$3\r\n__*\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+            % (len(ch), ch, len(event), event)).encode()
+
+
+# (setup, command, what the subscribed RESP3 connection receives: "P key event" pushes and
+# the reply, in order).  Redis 6.2 writes a notification into the output buffer as it
+# publishes it: before the reply for SET/DEL/SADD/..., after it where the command adds its
+# reply first (HSET, LPUSH, ZADD, GETSET, LPOP...), around it where the command does both
+# (SPOP: spop, reply, del; LMOVE: push event, reply, pop event; EXPIRE ... in the past: del
+# first, but a TTL set: expire after).
+OWN = [
+    ("set", [], "SET k v", ["P k set", "+OK\r\n"]),
+    ("set-get", ["SET k v"], "SET k w GET", ["$1\r\nv\r\n", "P k set"]),
+    ("getset", ["SET k v"], "GETSET k w", ["$1\r\nv\r\n", "P k set"]),
+    ("getdel", ["SET k v"], "GETDEL k", ["$1\r\nv\r\n", "P k del"]),
+    ("getex", ["SET k v"], "GETEX k EX 100", ["$1\r\nv\r\n", "P k expire"]),
+    ("del", ["SET k v"], "DEL k", ["P k del", ":1\r\n"]),
+    ("hset", [], "HSET k f v", [":1\r\n", "P k hset"]),
+    ("hdel-last", ["HSET k f v"], "HDEL k f", ["P k hdel", "P k del", ":1\r\n"]),
+    ("lpush", [], "LPUSH k a", [":1\r\n", "P k lpush"]),
+    ("lpop-last", ["RPUSH k a"], "LPOP k", ["$1\r\na\r\n", "P k lpop", "P k del"]),
+    ("lmove", ["RPUSH k a"], "LMOVE k d LEFT RIGHT",
+     ["P d rpush", "$1\r\na\r\n", "P k lpop", "P k del"]),
+    ("sadd", [], "SADD k a", ["P k sadd", ":1\r\n"]),
+    ("spop-last", ["SADD k a"], "SPOP k", ["P k spop", "$1\r\na\r\n", "P k del"]),
+    ("zadd", [], "ZADD k 1 a", [":1\r\n", "P k zadd"]),
+    ("zpopmin-last", ["ZADD k 1 a"], "ZPOPMIN k 5", ["*1\r\nP k zpopmin", "*2\r\n$1\r\na\r\n,1\r\n", "P k del"]),
+    ("expire", ["SET k v"], "EXPIRE k 100", [":1\r\n", "P k expire"]),
+    ("expire-past", ["SET k v"], "EXPIRE k -1", ["P k del", ":1\r\n"]),
+    ("sinterstore", ["SADD a 1"], "SINTERSTORE k a", [":1\r\n", "P k sinterstore"]),
+    ("keymiss-getset", [], "GETSET k v", ["P k keymiss", "_\r\n", "P k set"]),
+    ("mget-keymiss", ["SET b 1"], "MGET a b a", ["*3\r\nP a keymiss", "_\r\n$1\r\n1\r\nP a keymiss", "_\r\n"]),
+    ("sort-get-keymiss", ["RPUSH k 2 1", "SET w_1 x"], "SORT k GET w_* GET #",
+     ["*4\r\n$1\r\nx\r\n$1\r\n1\r\nP w_2 keymiss", "_\r\n$1\r\n2\r\n"]),
+    ("sort-by-keymiss", ["RPUSH k 2 1"], "SORT k BY w_*", ["P w_2 keymiss", "P w_1 keymiss",
+                                                       "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"]),
+    ("zpopmax-one", ["ZADD k 1 a 2 b"], "ZPOPMAX k", ["*2\r\nP k zpopmax", "$1\r\nb\r\n,2\r\n"]),
+    ("multi-exec", ["SET k v"], "MULTI|HSET h f v|GET nokey|SET k w GET|LPUSH l a|DEL k|EXEC",
+     ["+OK\r\n", "+QUEUED\r\n" * 5, "*5\r\n:1\r\nP h hset", "P nokey keymiss", "_\r\n",
+      "$1\r\nv\r\nP k set", ":1\r\nP l lpush", "P k del", ":1\r\n"]),
+]
+
+
+def _expected(lines):
+    """``"P key event"`` -> the push; anything before ``P`` is raw reply bytes."""
+    out = b""
+    for line in lines:
+        head, p, ev = line.partition("P ")
+        out += head.encode()
+        if p:
+            out += _push(*ev.split())
+    return out
+
+
+@pytest.mark.parametrize("setup,line,expected", [o[1:] for o in OWN], ids=[o[0] for o in OWN])
+def test_resp3_subscriber_own_notifications_around_its_reply(make_client, make_raw, setup, line, expected):
+    admin = make_client()
+    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "KA" + ("m" if "keymiss" in " ".join(expected) else ""))
+    try:
+        c = make_raw()
+        assert c.cmd("HELLO", "3").startswith(b"%7")
+        for cmd in setup:
+            ex(admin, *shlex.split(cmd))
+        assert c.cmd("PSUBSCRIBE", "__*").startswith(b">3")
+        c.send(b"".join(resp_encode(*shlex.split(part)) for part in line.split("|")) + resp_encode("PING"))
+        want = _expected(expected) + b"+PONG\r\n"
+        got = b""
+        while not got.endswith(b"+PONG\r\n"):
+            got += c.recv_reply()
+        assert got == want
+    finally:
+        ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+        ex(admin, "FLUSHALL")

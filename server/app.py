@@ -325,6 +325,7 @@ class Server:
         log.error("internal error running %r: %s\n%s", argv[:3], exc, traceback.format_exc())
         err = RedisError("ERR internal error: %s" % (type(exc).__name__,))
         self.count_error(err)
+        c.own_pushes = None  # (the command's own notifications, if it was collecting them)
         c.emit(err)
 
     def slowlog_add(self, c, argv, dt) -> None:

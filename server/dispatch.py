@@ -197,10 +197,14 @@ def _process_checked(c, srv, cmd, argv):
         return _reject(c, RedisError(errors.BUSY), cmd)  # a script ran past lua-time-limit
     if c.multi is not None and cmd.name not in _MULTI_IMMEDIATE:
         return srv.queue_multi(c, cmd, argv)
-    if (c.pubsub_channels or c.pubsub_patterns) and c.proto == 2 and cmd.name not in _PUBSUB_OK:
-        return _reject(c, RedisError(
-            "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
-            "allowed in this context" % cmd.name), cmd)
+    own = None
+    if c.pubsub_channels or c.pubsub_patterns:
+        if c.proto == 2 and cmd.name not in _PUBSUB_OK:
+            return _reject(c, RedisError(
+                "ERR Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / PING / QUIT / RESET are "
+                "allowed in this context" % cmd.name), cmd)
+        if c.proto == 3 and cmd.name != "exec":  # (EXEC places them per queued command)
+            own = c.own_pushes = []  # its own notifications, placed around its reply (notify.py)
     if srv.log_failed and cmd.write:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
@@ -212,6 +216,10 @@ def _process_checked(c, srv, cmd, argv):
             srv.update_lane()  # a new token: every connection is checked again (_adopt_lane)
     else:
         reply = call(c, cmd, argv)
+    if own is not None:
+        c.own_pushes = None
+        if own:
+            reply = _reply_with_own(c, srv, cmd, argv, reply, own)
     if reply is not BLOCKED:
         c.emit(reply, c.required)
     srv.current_client = None
@@ -224,6 +232,19 @@ def _process_checked(c, srv, cmd, argv):
         # as processCommand: serve clients blocked on keys this command made ready before the
         # next command runs (a pipelined "RPUSH k a; LPOP k" must let a BLPOP on k win)
         srv.serve_ready_keys()
+
+
+def _reply_with_own(c, srv, cmd, argv, reply, own):
+    """Emit a RESP3 subscriber's reply with the pushes its command caused before and after it
+    (notify.place_own); returns BLOCKED: nothing left to emit."""
+    before, reply, after = srv.place_own(c, cmd, argv, own, reply)
+    if before:
+        srv.deliver_push(c, before, c.required)
+    if reply is not BLOCKED:
+        c.emit(reply, c.required)
+    if after:
+        srv.deliver_push(c, after, c.required)
+    return BLOCKED
 
 
 def _adopt_lane(c, lane) -> None:

@@ -87,6 +87,12 @@ def deliver(c, frame: bytes, required: int = 0) -> None:
     offset ``required``; the socket write happens at the end of the event-loop turn."""
     if c.closing:
         return
+    own = c.own_pushes
+    if own is not None:
+        # a RESP3 subscriber's own notification while its command runs: placed around the
+        # command's reply by the dispatcher or EXEC (notify.place_own)
+        own.append((c.server.notify_event, frame))
+        return
     mode = c.reply_mode
     pushes = c.exec_pushes
     if pushes is not None and not mode:
@@ -110,9 +116,10 @@ def deliver(c, frame: bytes, required: int = 0) -> None:
     pend[c] = None
 
 
-def publish(srv, channel: bytes, message: bytes, required: int = 0) -> int:
+def publish(srv, channel: bytes, message: bytes, required: int = 0, skip=None) -> int:
     """pubsubPublishMessage: deliver to channel subscribers, then pattern subscribers; returns
-    the number of receivers (a client counts once per matching subscription)."""
+    the number of receivers (a client counts once per matching subscription).  ``skip``: a
+    client that already got its copy (notify.take_own)."""
     chans = srv.pubsub_channels
     if chans is None:
         return 0
@@ -126,7 +133,8 @@ def publish(srv, channel: bytes, message: bytes, required: int = 0) -> int:
             f = frames.get(p)
             if f is None:
                 f = frames[p] = _HDR3[p] + body
-            deliver(c, f, required)
+            if c is not skip:
+                deliver(c, f, required)
             n += 1
     pats = srv.pubsub_patterns
     if pats:
@@ -138,9 +146,22 @@ def publish(srv, channel: bytes, message: bytes, required: int = 0) -> int:
                 tail = _bulk(channel) + _bulk(message)
             body = _PMESSAGE + _bulk(pat) + tail
             for c in subs:
-                deliver(c, _HDR4[c.proto] + body, required)
+                if c is not skip:
+                    deliver(c, _HDR4[c.proto] + body, required)
                 n += 1
     return n
+
+
+def frames_for(c, channel: bytes, message: bytes) -> list:
+    """The frames :func:`publish` would deliver to ``c`` alone, in the same order."""
+    out = []
+    if channel in c.pubsub_channels:
+        out.append(_HDR3[c.proto] + _MESSAGE + _bulk(channel) + _bulk(message))
+    if c.pubsub_patterns:
+        for pat, subs in c.server.pubsub_patterns.items():
+            if c in subs and glob_match(pat, channel):
+                out.append(_HDR4[c.proto] + _PMESSAGE + _bulk(pat) + _bulk(channel) + _bulk(message))
+    return out
 
 
 def publish_required(srv) -> int:

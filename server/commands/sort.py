@@ -233,9 +233,13 @@ def sort(c, argv):
     out = vector[start:end + 1] if end >= start else []
     if getops:
         rows = []
+        own = None if write else c.own_pushes  # a RESP3 subscriber's own keymiss (notify.py)
         for el in out:
             for pat in getops:
+                n = len(own) if own is not None else 0
                 rows.append(lookup_by_pattern(db, pat, el, write))
+                if own is not None and len(own) > n:  # Redis writes it just before this element
+                    own[n:] = [(e[0], e[1], len(rows) - 1) for e in own[n:]]
     else:
         rows = out
 

@@ -203,9 +203,23 @@ def exec_(c, argv):
                     srv.count_error(err)
                     replies.append(err)
                     continue
+            own = c.proto == 3 and (c.pubsub_channels or c.pubsub_patterns)
+            if own:  # a RESP3 subscriber: its own notifications go around this element
+                n0 = len(srv.notes)
+                c.own_pushes = []
             r = call(c, cmd, a)
             if r is _BLOCKED:
                 r = None  # SHUTDOWN & co. reply by themselves
+            if own:
+                srv.take_own(c, n0)
+                before, r, after = srv.place_own(c, cmd, a, c.own_pushes, r)
+                c.own_pushes = None
+                pushes += before
+                if after:
+                    resp.encode(r, c.proto, pushes)
+                    pushes += after
+                    r = resp.Raw(bytes(pushes))
+                    pushes.clear()
             if pushes:
                 # what the command published to its own client goes just before its reply, as
                 # in Redis's output buffer: both become this element of the array
@@ -217,6 +231,7 @@ def exec_(c, argv):
         c.in_exec = False
         c.exec_queued = 0
         c.exec_pushes = None
+        c.own_pushes = None
         end_effects(srv, buf, c.db.id)
     return replies
 
