@@ -531,3 +531,24 @@ def test_full_resync_payload_is_not_output_buffer(master, replica):
     synced(mc)
     assert ex(rc, "DBSIZE") == 40
     assert ex(rc, "STRLEN", "big39") == 100_000
+
+
+def _stats(client) -> dict:
+    text = ex(client, "INFO", "stats").decode()
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+def test_killing_the_master_link_reconnects_with_psync(master, replica):
+    mc, rc = master.client(), replica.client()
+    attach(rc, master)
+    ex(mc, "SET", "a", "1")
+    synced(mc)
+    lines = [ln for ln in ex(rc, "CLIENT", "LIST").decode().splitlines() if " flags=M " in ln]
+    assert len(lines) == 1
+    assert " addr=%s:%d " % (master.host, master.port) in lines[0]
+    assert ex(rc, "CLIENT", "KILL", "TYPE", "master") == 1
+    ex(mc, "SET", "b", "2")
+    assert wait_for(lambda: _stats(mc)["sync_partial_ok"] == "1", 15)
+    synced(mc)
+    assert ex(rc, "GET", "b") == b"2"
+    assert _stats(mc)["sync_full"] == "1"

@@ -589,14 +589,17 @@ class Replication:
         from .client import Client
 
         srv = self.srv
-        mc = Client(srv, None)
+        w = self.writer
+        mc = Client(srv, _LinkTransport(w))
         mc.authenticated = True
         mc.user = None
         mc.conn_type = "master"
         mc.reply_mode = 1
-        mc.addr = "%s:%d" % (self.host, self.port)
+        mc.addr = _addr(w.get_extra_info("peername")) or "%s:%d" % (self.host, self.port)
+        mc.laddr = _addr(w.get_extra_info("sockname")) or mc.laddr
         mc.db = srv.dbs[self.stream_db] if self.stream_db < len(srv.dbs) else srv.dbs[0]
         self.master_client = mc
+        srv.clients[mc.id] = mc  # CLIENT LIST (flags=M), CLIENT KILL breaks the link
 
     def _load(self, payload: bytes) -> None:
         """A full resync: the dataset becomes the master's, through the effects log."""
@@ -800,6 +803,41 @@ class Replication:
         state = {"connected": b"connected", "sync": b"sync", "connecting": b"connecting"}.get(self.state, b"connect")
         return [b"slave", self.host.encode(), self.port, state,
                 self.processed if self.state == "connected" else -1]
+
+
+class _LinkTransport:
+    """The master client's 'transport': the link's stream writer.  Closing it (CLIENT KILL,
+    shutdown) breaks the link, which then reconnects and continues with PSYNC."""
+
+    __slots__ = ("writer",)
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def write(self, data) -> None:
+        pass  # the master gets no replies
+
+    def close(self) -> None:
+        try:
+            self.writer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def abort(self) -> None:
+        self.close()
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name, default=None):
+        return self.writer.get_extra_info(name, default)
+
+
+def _addr(name) -> str:
+    if not name:
+        return ""
+    host, port = name[0], name[1]
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
 
 
 def _oom_class(srv, replica: bool) -> None:
