@@ -56,6 +56,11 @@ What is normalised, and why (nothing else is):
   messages of the harness's oracle-only scratch keys dropped, and where Redis's own order is
   undefined (BCAST clients walked in pointer order, FLUSH nulls in clientsCron's rotating
   client list) those messages compared as a multiset; see ``family_tracking.py``.
+* keyspace notifications (the notifications family, on subscribers of its own and sometimes
+  the RESP3 command connection): every message and its place among the replies compared
+  exactly, except those the harness causes on one server only (its scratch keys, the keymiss
+  of its oracle-only reads, a step after which Perdure's set was resynchronised after SPOP);
+  see ``family_notifications.py``.
 
 Steps are single commands, or a ``Seq`` of commands run in order on one connection, each
 reply compared, the state checked after the last (``SELECT n ... SELECT 0``: the state check
