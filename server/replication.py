@@ -206,8 +206,19 @@ class Replication:
             return False
         rid = replid.decode("latin-1")
         if rid != self.replid and not (rid == self.replid2 and off <= self.second_offset):
+            if rid == "?":
+                log.warning("Full resync requested by replica %s", c.addr)
+            elif rid != self.replid and rid != self.replid2:
+                log.warning("Partial resynchronization not accepted: Replication ID mismatch "
+                            "(Replica asked for '%s', my replication IDs are '%s' and '%s')",
+                            rid, self.replid, self.replid2)
+            else:
+                log.warning("Partial resynchronization not accepted: Requested offset for second "
+                            "ID was %d, but I can reply up to %d", off, self.second_offset)
             return False
         if off < self.backlog_first or off > self.offset + 1:
+            log.warning("Unable to partial resync with replica %s for lack of backlog (Replica "
+                        "request was: %d).", c.addr, off)
             return False
         link = self._add(c)
         psync2 = b"psync2" in link.capa
@@ -539,6 +550,8 @@ class Replication:
             if len(parts) > 1 and parts[1].decode() != self.replid:
                 self.replid2, self.second_offset = self.replid, self.processed + 1
                 self.replid = parts[1].decode()
+                # our replicas must learn the new ID: they reconnect, and continue under it
+                self.disconnect_replicas()
             log.warning("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
             self._make_master_client()
             self.offset = self.processed
