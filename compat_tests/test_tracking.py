@@ -701,6 +701,45 @@ def test_tracking_table_max_keys(make_client, c3, other):
         ex(admin, "CONFIG", "SET", "tracking-table-max-keys", old)
 
 
+def test_table_limit_trim_before_a_command_spares_its_noloop_client(make_client, c3):
+    """With the cron paused the table is trimmed only before the next command, as part of its
+    processing: the client running it is then Redis's current client, so a NOLOOP tracker gets
+    no invalidation for its own keys forgotten then (and nothing is trimmed right after the
+    read that went over the limit)."""
+    admin = make_client()
+    old = ex(admin, "CONFIG", "GET", "tracking-table-max-keys")[1]
+    ex(admin, "DEBUG", "PAUSE-CRON", "1")
+    try:
+        ex(admin, "CONFIG", "SET", "tracking-table-max-keys", "1")
+        c3.cmd("CLIENT", "TRACKING", "ON", "NOLOOP")
+        c3.cmd("GET", "n1")
+        c3.cmd("GET", "n2")
+        assert c3.cmd("PING") == b"+PONG\r\n"  # trimmed before PING runs: no message
+        assert admin.info("stats")["tracking_total_keys"] == 1
+        c3.assert_silent()
+    finally:
+        ex(admin, "DEBUG", "PAUSE-CRON", "0")
+        ex(admin, "CONFIG", "SET", "tracking-table-max-keys", old)
+
+
+def test_table_limit_trim_before_another_clients_command(make_client, c3):
+    """The same trim before another client's command: that one is current, so the NOLOOP
+    tracker is told, before the other client's reply is even sent."""
+    admin = make_client()
+    old = ex(admin, "CONFIG", "GET", "tracking-table-max-keys")[1]
+    ex(admin, "DEBUG", "PAUSE-CRON", "1")
+    try:
+        ex(admin, "CONFIG", "SET", "tracking-table-max-keys", "1")
+        c3.cmd("CLIENT", "TRACKING", "ON", "NOLOOP")
+        c3.cmd("GET", "n1")
+        c3.cmd("GET", "n2")
+        assert admin.info("stats")["tracking_total_keys"] == 1
+        assert c3.recv_reply() in (inv("n1"), inv("n2"))
+    finally:
+        ex(admin, "DEBUG", "PAUSE-CRON", "0")
+        ex(admin, "CONFIG", "SET", "tracking-table-max-keys", old)
+
+
 def test_bcast_noloop_still_gets_lazy_expiry_of_own_key(c3, make_raw):
     # the client's own SET is hidden by NOLOOP, but the lazy expiry of the same key in the same
     # event-loop turn is a change by no client: the key is sent

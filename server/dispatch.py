@@ -92,7 +92,7 @@ def process(c, argv) -> None:
     # (neither is on), then c.emit() inlined for a reply that waits for nothing: keep both in
     # step with the originals.
     if srv.tracking is not None and srv.tracking.table:
-        srv.tracking_limit()  # processCommand's trackingLimitUsedSlots, as in _process_checked
+        srv.tracking_limit(c)  # processCommand's trackingLimitUsedSlots, as in _process_checked
     c.required = 0
     srv.current_client = c
     log = srv.log
@@ -176,8 +176,8 @@ def _process_checked(c, srv, cmd, argv):
     if srv.tracking is not None and srv.tracking.table:
         # processCommand's trackingLimitUsedSlots: a table left over tracking-table-max-keys
         # (CONFIG SET lowered it) is trimmed before the command, even one queued in MULTI,
-        # not only by the cron (which DEBUG PAUSE-CRON may stop)
-        srv.tracking_limit()
+        # not only by the cron (which DEBUG PAUSE-CRON may stop); c is the current client
+        srv.tracking_limit(c)
     if srv.min_replicas or srv.masterhost:
         is_write = cmd.write or (cmd.name == "exec" and c.multi and any(q[0].write for q in c.multi))
         if (is_write and srv.min_replicas and srv.masterhost is None

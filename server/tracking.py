@@ -109,7 +109,6 @@ class Tracking:
         self.prefix_lens = {}      # prefix length -> number of prefixes of that length
         self.pending = []          # (client, payload): the running client's own, after its reply
         self.bcast_scheduled = False
-        self.limit_scheduled = False
         self.limit_rounds = 0      # trackingLimitUsedSlots' timeout_counter
 
     # ---- sending ---------------------------------------------------------------------------
@@ -159,17 +158,15 @@ class Tracking:
             if cid not in ids:
                 ids[cid] = None
                 self.items += 1
-        limit = self.srv.config["tracking-table-max-keys"]
-        if limit and len(table) > limit and not self.limit_scheduled:
-            loop = self.srv.loop
-            if loop is not None:  # Redis checks the limit before sleeping (and in serverCron)
-                self.limit_scheduled = True
-                loop.call_soon(self.limit_keys)
+        # (over tracking-table-max-keys, the table is trimmed before the next command or by the
+        # cron, as Redis 6.2 does: see limit_keys)
 
-    def limit_keys(self) -> None:
+    def limit_keys(self, current=None) -> None:
         """trackingLimitUsedSlots: forget (and invalidate, as a change by no client) keys until
-        the table fits, with an effort growing each time it is still over the limit."""
-        self.limit_scheduled = False
+        the table fits, with an effort growing each time it is still over the limit.  Run by
+        the cron, or before a command of ``current``, which NOLOOP then spares its own
+        invalidations (Redis compares with server.current_client, set while processCommand
+        runs), sent at once (not after the reply: no command is executing yet)."""
         limit = self.srv.config["tracking-table-max-keys"]
         table = self.table
         if not limit or len(table) <= limit:
@@ -178,7 +175,7 @@ class Tracking:
         effort = 100 * (self.limit_rounds + 1)
         while effort > 0 and table:
             effort -= 1
-            self._invalidate_table_key(next(iter(table)), None)
+            self._invalidate_table_key(next(iter(table)), current, pend=False)
             if len(table) <= limit:
                 self.limit_rounds = 0
                 return
@@ -201,7 +198,7 @@ class Tracking:
         if key in self.table:
             self._invalidate_table_key(key, srv.current_client)
 
-    def _invalidate_table_key(self, key, current, noloop=True) -> None:
+    def _invalidate_table_key(self, key, current, pend=True) -> None:
         ids = self.table.pop(key)
         self.items -= len(ids)
         clients = self.srv.clients
@@ -218,10 +215,11 @@ class Tracking:
             if tr is None or tr.bcast:
                 continue
             if target is current:
-                if tr.noloop and noloop:
+                if tr.noloop:
                     continue
-                self.pending.append((target, b"*1\r\n" + _bulk(key)))
-                continue
+                if pend:
+                    self.pending.append((target, b"*1\r\n" + _bulk(key)))
+                    continue
             if payload is None:
                 payload = b"*1\r\n" + _bulk(key)
             self.send(target, payload)
@@ -346,7 +344,7 @@ def flushed(self) -> None:
         t.flushed()
 
 
-def cron_limit(srv) -> None:
+def cron_limit(srv, current=None) -> None:
     """serverCron's trackingLimitUsedSlots (after CONFIG SET tracking-table-max-keys...); also
     ``Server.tracking_limit``, run by the dispatcher before a command as processCommand does."""
     t = srv.tracking
@@ -356,7 +354,7 @@ def cron_limit(srv) -> None:
     if limit and len(t.table) > limit and not any(
             c.tracking is not None for c in srv.clients.values()):
         return  # Redis runs it only while some client has tracking on
-    t.limit_keys()
+    t.limit_keys(current)
 
 
 Server.tracking = None
