@@ -137,10 +137,18 @@ def workdir(cache: Path, src: Path, target: str) -> Path:
     return wd
 
 
+# The integration units about replication (Perdure replicates since 2026-11-27); the others
+# test redis-server's AOF/RDB files, redis-cli and redis-benchmark, and can be named explicitly.
+REPLICATION_UNITS = ("integration/block-repl", "integration/replication", "integration/replication-2",
+                     "integration/replication-3", "integration/replication-4",
+                     "integration/replication-psync", "integration/psync2", "integration/psync2-reg",
+                     "integration/psync2-pingoff", "integration/failover")
+
+
 def all_units(src: Path) -> list:
     text = (src / "tests" / "test_helper.tcl").read_text()
     body = re.search(r"set ::all_tests \{(.*?)\}", text, re.S).group(1)
-    return [u for u in body.split() if u.startswith("unit/")]
+    return [u for u in body.split() if u.startswith("unit/") or u in REPLICATION_UNITS]
 
 
 # ---------------------------------------------------------------------------------- running
