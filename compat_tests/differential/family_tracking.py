@@ -403,7 +403,8 @@ def run(m, proto, step: TrackingStep):
             for side in (st_.redis, st_.perdure):
                 side.conns.pop(name).close()
                 side.open(name)
-            st_.model[name] = None
+            if name in TRACKERS:
+                st_.model[name] = None
             st_.protos[name] = PROTOS[name]
             m.transcript.append(f"(tracking: {name} was closed, a new one)")
     for where, cmd in (step.setup if fresh else ()) + step.parts:
