@@ -207,10 +207,13 @@ class Side:
             return (), ("closed", None)
         return self.exchange_read(name)
 
-    def drain_all(self):
-        """PING every live connection (pipelined), and the messages that came before each PONG."""
+    def drain_send(self):
+        """PING every live connection (the first half of a drain: both servers work at once)."""
         names = [n for n in RECEIVERS if self.alive.get(n)]
-        sent = [n for n in names if self.send(n, PING)]
+        return names, [n for n in names if self.send(n, PING)]
+
+    def drain_read(self, names, sent):
+        """The messages that came before each PONG."""
         return {n: self.exchange_read(n) if n in sent else ((), ("closed", None)) for n in names}
 
     def exchange_read(self, name):
@@ -508,7 +511,8 @@ def after_step(m):
     st_ = getattr(m, "_tracking", None)
     if st_ is None:
         return
-    got_o, got_p = st_.redis.drain_all(), st_.perdure.drain_all()
+    pinged_o, pinged_p = st_.redis.drain_send(), st_.perdure.drain_send()
+    got_o, got_p = st_.redis.drain_read(*pinged_o), st_.perdure.drain_read(*pinged_p)
     skip = any("perdure resynchronised" in line for line in m.transcript[st_.transcript_mark:])
     unordered = _unordered_receivers(st_)
     for name in RECEIVERS:
