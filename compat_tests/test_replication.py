@@ -552,3 +552,16 @@ def test_killing_the_master_link_reconnects_with_psync(master, replica):
     synced(mc)
     assert ex(rc, "GET", "b") == b"2"
     assert _stats(mc)["sync_full"] == "1"
+
+
+def test_backlog_keeps_the_last_repl_backlog_size_bytes(master, replica):
+    mc, rc = master.client(), replica.client()
+    attach(rc, master)
+    ex(mc, "CONFIG", "SET", "repl-backlog-size", 16384)
+    for i in range(40):
+        ex(mc, "SET", "k%d" % i, "v" * 1000)
+    synced(mc)
+    m = info_repl(mc)
+    assert m["repl_backlog_active"] == "1"
+    assert m["repl_backlog_histlen"] == "16384"
+    assert int(m["repl_backlog_first_byte_offset"]) == int(m["master_repl_offset"]) + 1 - 16384

@@ -96,8 +96,9 @@ class Replication:
         self.active = False
         self.seldb = -1
         self.links: dict = {}            # Client -> Link (attached replicas, in attach order)
+        # the last repl-backlog-size bytes of the stream (it may hold up to twice that, so
+        # that trimming it is one memmove per repl-backlog-size bytes, not one per command)
         self.backlog = bytearray()
-        self.backlog_first = 1           # repl_backlog_first_byte_offset
         self.waiters: list = []          # (client, numreplicas) blocked in WAIT
         self.getack_pending = False
         self.pending_conf: dict = {}     # REPLCONF sent before SYNC: client id -> [port, ip, capa]
@@ -147,10 +148,8 @@ class Replication:
         bl = self.backlog
         bl += data
         size = self.srv.config["repl-backlog-size"]
-        if len(bl) > size:
-            cut = len(bl) - size
-            del bl[:cut]
-            self.backlog_first += cut
+        if len(bl) > 2 * size:
+            del bl[:len(bl) - size]
         if self.links:
             required = self.srv.log.appended
             for c in self.links:
@@ -162,10 +161,13 @@ class Replication:
             self.active = True
             self.last_ping = time.time()
             self.backlog = bytearray()
-            self.backlog_first = self.offset + 1
         if self.host is None:
             # a master streams its own effects; a replica proxies its master's stream (drain)
             self.srv.repl_feed = self.feed
+
+    def histlen(self) -> int:
+        """repl_backlog_histlen: how much of the stream the backlog holds."""
+        return min(len(self.backlog), self.srv.config["repl-backlog-size"])
 
     # ------------------------------------------------------------------ SYNC / PSYNC
     def attach(self, c, argv) -> None:
@@ -216,14 +218,15 @@ class Replication:
                 log.warning("Partial resynchronization not accepted: Requested offset for second "
                             "ID was %d, but I can reply up to %d", off, self.second_offset)
             return False
-        if off < self.backlog_first or off > self.offset + 1:
+        if off < self.offset + 1 - self.histlen() or off > self.offset + 1:
             log.warning("Unable to partial resync with replica %s for lack of backlog (Replica "
                         "request was: %d).", c.addr, off)
             return False
         link = self._add(c)
         psync2 = b"psync2" in link.capa
         head = b"+CONTINUE %s\r\n" % self.replid.encode() if psync2 else b"+CONTINUE\r\n"
-        _send(c, head + bytes(self.backlog[off - self.backlog_first:]), required)
+        n = self.offset + 1 - off
+        _send(c, head + (bytes(self.backlog[-n:]) if n else b""), required)
         log.warning("Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
                     "starting from offset %d.", c.addr, self.offset + 1 - off, off)
         return True
@@ -801,8 +804,8 @@ class Replication:
             "second_repl_offset:%d" % self.second_offset,
             "repl_backlog_active:%d" % (1 if active else 0),
             "repl_backlog_size:%d" % srv.config["repl-backlog-size"],
-            "repl_backlog_first_byte_offset:%d" % (self.backlog_first if active else 0),
-            "repl_backlog_histlen:%d" % (len(self.backlog) if active else 0),
+            "repl_backlog_first_byte_offset:%d" % (self.offset + 1 - self.histlen() if active else 0),
+            "repl_backlog_histlen:%d" % (self.histlen() if active else 0),
         ]
         return out
 
