@@ -670,3 +670,39 @@ def test_resp3_subscriber_own_notifications_around_its_reply(make_client, make_r
     finally:
         ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
         ex(admin, "FLUSHALL")
+
+
+SERVED = [
+    ("blpop", "BLPOP q 5", "RPUSH q x", ["P q rpush", "*2\r\n$1\r\nq\r\n$1\r\nx\r\n", "P q lpop", "P q del"]),
+    ("blmove", "BLMOVE q d LEFT RIGHT 5", "RPUSH q x",
+     ["P q rpush", "P d rpush", "$1\r\nx\r\n", "P q lpop", "P q del"]),
+    ("bzpopmin", "BZPOPMIN z 5", "ZADD z 1 m", ["P z zadd", "*3\r\n$1\r\nz\r\nP z zpopmin", "$1\r\nm\r\n,1\r\n",
+                                                 "P z del"]),
+]
+
+
+@pytest.mark.parametrize("block,push,expected", [s[1:] for s in SERVED], ids=[s[0] for s in SERVED])
+def test_resp3_subscriber_served_while_blocked(make_client, make_raw, block, push, expected):
+    """A blocked RESP3 subscriber, served by another client's push, gets its reply where
+    Redis 6.2 writes it among the notifications (serveClientBlockedOnList replies, then
+    notifies the pop; BLMOVE notifies the destination's push first)."""
+    admin = make_client()
+    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "KA")
+    try:
+        c = make_raw()
+        assert c.cmd("HELLO", "3").startswith(b"%7")
+        assert c.cmd("PSUBSCRIBE", "__*").startswith(b">3")
+        c.send(resp_encode(*block.split()))
+        deadline = time.monotonic() + 5
+        waiting = b"cmd=" + block.split()[0].lower().encode()
+        while waiting not in ex(admin, "CLIENT", "LIST") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ex(admin, *push.split())
+        c.send(resp_encode("PING"))
+        got = b""
+        while not got.endswith(b"+PONG\r\n"):
+            got += c.recv_reply()
+        assert got == _expected(expected) + b"+PONG\r\n"
+    finally:
+        ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+        ex(admin, "FLUSHALL")

@@ -534,6 +534,9 @@ class Server:
         t0 = time.perf_counter()
         saved_current = self.current_client
         self.current_client = c  # as blocked.c: the receiver runs (tracking, NOLOOP)
+        own = None
+        if c.proto == 3 and (c.pubsub_channels or c.pubsub_patterns):
+            own = c.own_pushes = []  # its own notifications, placed around its reply (notify.py)
         try:
             reply = b.on_ready(c, key)
         except RedisError as e:
@@ -541,6 +544,10 @@ class Server:
         c.db = saved_db
         if reply is None:
             self.current_client = saved_current
+            if own is not None:
+                c.own_pushes = None
+                for _, frame, *_pos in own:
+                    self.deliver_push(c, frame, 0)
             return False
         if b.call is not None:
             self.unblocked_call(c, b.call, time.perf_counter() - t0)
@@ -548,7 +555,18 @@ class Server:
             self.settle_hazards()
         req = self.log.appended if self.log.appended != appended0 else 0
         self._unblock(c)
-        c.emit(reply, req)
+        if own is not None:
+            c.own_pushes = None
+            if own:  # as the blocking command itself would have placed them (BLMOVE: around it)
+                before, reply, after = self.place_own(c, c.last_cmd, (), own, reply)
+                if before:
+                    self.deliver_push(c, before, req)
+                c.emit(reply, req)
+                reply = None
+                if after:
+                    self.deliver_push(c, after, req)
+        if reply is not None:
+            c.emit(reply, req)
         if self.tracking is not None and self.tracking.pending:
             self.tracking.after_command(c)  # afterCommand: after the reply
         self.current_client = saved_current
