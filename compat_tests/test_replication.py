@@ -565,3 +565,16 @@ def test_backlog_keeps_the_last_repl_backlog_size_bytes(master, replica):
     assert m["repl_backlog_active"] == "1"
     assert m["repl_backlog_histlen"] == "16384"
     assert int(m["repl_backlog_first_byte_offset"]) == int(m["master_repl_offset"]) + 1 - 16384
+
+
+def test_diskless_sync_delay_keeps_the_replica_in_handshake(master, replica):
+    mc, rc = master.client(), replica.client()
+    ex(mc, "SET", "k", "v")
+    ex(mc, "CONFIG", "SET", "repl-diskless-sync", "yes")
+    ex(mc, "CONFIG", "SET", "repl-diskless-sync-delay", 2)
+    assert ex(rc, "REPLICAOF", master.host, master.port) == b"OK"
+    assert wait_for(lambda: ex(rc, "ROLE")[3] == b"handshake", 5)
+    assert info_repl(rc)["master_link_status"] == "down"
+    assert wait_for(lambda: info_repl(rc)["master_link_status"] == "up", 15)
+    assert ex(rc, "ROLE")[3] == b"connected"
+    assert ex(rc, "GET", "k") == b"v"

@@ -105,6 +105,8 @@ class Replication:
         self.last_ping = 0.0
         self.last_cron = 0.0
         self.sync_full = self.sync_partial_ok = self.sync_partial_err = 0  # INFO stats
+        self.delayed: dict = {}          # replicas waiting out repl-diskless-sync-delay
+        self.delay_timer = None
         # FAILOVER (coordinated): no-failover, waiting-for-sync, failover-in-progress
         self.failover_state = "no-failover"
         self.failover_end = 0.0
@@ -182,6 +184,27 @@ class Replication:
         self.sync_full += 1
         if psync and argv[1] != b"?":
             self.sync_partial_err += 1  # a PSYNC that could not continue
+        cfg = srv.config
+        if cfg["repl-diskless-sync"] and cfg["repl-diskless-sync-delay"] > 0:
+            # repl-diskless-sync-delay: wait for more replicas to arrive, sending newlines
+            # meanwhile (the replica is still in its handshake: no +FULLRESYNC yet)
+            self.delayed[c] = psync
+            if self.delay_timer is None:
+                self.delay_timer = srv.loop.call_later(cfg["repl-diskless-sync-delay"],
+                                                       self._start_delayed)
+            return
+        self._full_sync(c, psync)
+
+    def _start_delayed(self) -> None:
+        self.delay_timer = None
+        waiting, self.delayed = self.delayed, {}
+        for c, psync in waiting.items():
+            if not c.closing:
+                self._full_sync(c, psync)
+
+    def _full_sync(self, c, psync: bool) -> None:
+        srv = self.srv
+        required = srv.log.appended
         buf = io.BytesIO()
         from .rdb.rdbfile import write_rdb
 
@@ -289,6 +312,7 @@ class Replication:
         return resp.OK
 
     def gone(self, c) -> None:
+        self.delayed.pop(c, None)
         if self.links.pop(c, None) is not None:
             log.warning("Connection with replica %s lost.", c.addr)
         self.pending_conf.pop(c.id, None)
@@ -483,7 +507,10 @@ class Replication:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - the link is down: log, retry
-                log.warning("MASTER <-> REPLICA sync: %s", e)
+                if isinstance(e, ConnectionError) and e.args:
+                    log.warning("%s", e)  # Redis's own words (timeouts, lost connection)
+                else:
+                    log.warning("MASTER <-> REPLICA sync: %r", e)
             if self.master_client is not None:
                 self.stream_db = self.master_client.db.id  # a PSYNC continues from there
             if self.host is None or asyncio.current_task() is not self.task:
@@ -511,16 +538,28 @@ class Replication:
             from .commands.dump import _tls_context
             ssl_ctx = _tls_context(srv)
         timeout = cfg["repl-timeout"]
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, ssl=ssl_ctx), timeout)
+        log.warning("Connecting to MASTER %s:%d", self.host, self.port)
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port, ssl=ssl_ctx), timeout)
+        except asyncio.TimeoutError:
+            raise ConnectionError("Timeout connecting to the MASTER...") from None
         self.writer = writer
+        self.state = "handshake"
+        log.warning("MASTER <-> REPLICA sync started")
 
         async def ask(*args) -> bytes:
             writer.write(_cmd(*args))
-            line = await asyncio.wait_for(reader.readline(), timeout)
-            if not line:
-                raise ConnectionError("the master closed the connection")
-            return line.rstrip(b"\r\n")
+            while True:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), timeout)
+                except asyncio.TimeoutError:
+                    raise ConnectionError("Timeout connecting to the MASTER...") from None
+                if not line:
+                    raise ConnectionError("the master closed the connection")
+                if line.strip():
+                    return line.rstrip(b"\r\n")
+                # a newline: the master keeps the link alive while it prepares the sync
 
         r = await ask("PING")
         if r[:1] == b"-" and not (r.startswith(b"-NOAUTH") or r.startswith(b"-NOPERM")
@@ -581,8 +620,16 @@ class Replication:
         await self._stream(reader)
 
     async def _read_payload(self, reader, timeout) -> bytes:
+        try:
+            return await self._read_payload_timed(reader, timeout)
+        except asyncio.TimeoutError:
+            raise ConnectionError("Timeout receiving bulk data from MASTER... If the problem "
+                                  "persists try to set the 'repl-timeout' parameter in redis.conf "
+                                  "to a larger value.") from None
+
+    async def _read_payload_timed(self, reader, timeout) -> bytes:
         while True:  # newlines are keep-alives while the master prepares the RDB
-            line = await asyncio.wait_for(reader.readline(), max(timeout, 60))
+            line = await asyncio.wait_for(reader.readline(), timeout)
             if not line:
                 raise ConnectionError("the master closed the connection during the transfer")
             if line.strip():
@@ -593,13 +640,21 @@ class Replication:
             mark = line[5:45]
             data = bytearray()
             while not data.endswith(mark):
-                chunk = await asyncio.wait_for(reader.read(65536), max(timeout, 60))
+                chunk = await asyncio.wait_for(reader.read(65536), timeout)
                 if not chunk:
                     raise ConnectionError("the master closed the connection during the transfer")
                 data += chunk
             return bytes(data[:-40])
         n = int(line[1:])
-        return await asyncio.wait_for(reader.readexactly(n), max(timeout, 60))
+        log.warning("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n)
+        data = bytearray()
+        while len(data) < n:  # the timeout is per read, as Redis's: a slow transfer goes on
+            chunk = await asyncio.wait_for(reader.read(min(n - len(data), 1 << 20)), timeout)
+            if not chunk:
+                raise ConnectionError("the master closed the connection during the transfer")
+            data += chunk
+            self.last_io = time.time()
+        return bytes(data)
 
     def _make_master_client(self) -> None:
         from .client import Client
@@ -623,6 +678,8 @@ class Replication:
 
         srv = self.srv
         limits = srv.config.values
+        log.warning("MASTER <-> REPLICA sync: Flushing old data")
+        log.warning("MASTER <-> REPLICA sync: Loading DB in memory")
         snap = read_rdb(payload, limits, max_dbs=len(srv.dbs))
         self._apply([b"FLUSHALL"])
         self.own_expires.clear()
@@ -676,7 +733,10 @@ class Replication:
         self.stream_multi = None
         self.read_offset = self.processed
         while True:
-            data = await reader.read(65536)
+            try:
+                data = await asyncio.wait_for(reader.read(65536), self.srv.config["repl-timeout"])
+            except asyncio.TimeoutError:
+                raise ConnectionError("MASTER timeout: no data nor PING received...") from None
             if not data:
                 raise ConnectionError("Connection with master lost.")
             self.last_io = time.time()
@@ -753,6 +813,9 @@ class Replication:
 
     def cron(self) -> None:
         """replicationCron, once a second: acknowledgements, pings to replicas."""
+        for c in self.delayed:  # keep-alive newlines while they wait for the sync to start
+            if c.transport is not None and not c.closing:
+                c.transport.write(b"\n")
         if self.host is not None:
             self.send_ack()
         elif self.links and not self.srv.pause_type:  # a pause keeps the offset still
@@ -816,7 +879,8 @@ class Replication:
                 ip = link.ip or c.addr.rsplit(":", 1)[0].encode()
                 reps.append([ip, b"%d" % link.port, b"%d" % link.ack])
             return [b"master", self.offset, reps]
-        state = {"connected": b"connected", "sync": b"sync", "connecting": b"connecting"}.get(self.state, b"connect")
+        state = {"connected": b"connected", "sync": b"sync", "connecting": b"connecting",
+                 "handshake": b"handshake"}.get(self.state, b"connect")
         return [b"slave", self.host.encode(), self.port, state,
                 self.processed if self.state == "connected" else -1]
 
@@ -888,7 +952,7 @@ def _never_ready(c, key):
 
 def _client_gone(c) -> None:
     repl = getattr(c.server, "repl", None)
-    if repl is not None and (repl.links or repl.pending_conf):
+    if repl is not None and (repl.links or repl.pending_conf or repl.delayed):
         repl.gone(c)
 
 
