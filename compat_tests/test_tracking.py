@@ -466,6 +466,66 @@ def test_clients_of_a_key_are_walked_in_rax_order_of_their_ids(make_raw, c3, oth
     assert c3.recv_replies(2) == ([broken, inv("k")] if first3 else [inv("k"), broken])
 
 
+def _until_pong(conn) -> bytes:
+    """Everything ``conn`` receives up to the reply of a PING sent after it (not included)."""
+    conn.send(resp_encode("PING"))
+    data = b""
+    while not data.endswith(b"+PONG\r\n"):
+        data += conn.recv_reply()
+    return data[:-len(b"+PONG\r\n")]
+
+
+@pytest.mark.parametrize("setup,command,order", [
+    ((), ("SET", "k", "v"), "PR"),                       # signalModifiedKey, then the reply
+    ((), ("HSET", "k2", "f", "v"), "RP"),                # the reply first (addReply, then signal)
+    ((), ("SET", "k", "v", "GET"), "RP"),
+    (("RPUSH", "k2", "a"), ("LPOP", "k2"), "RP"),
+    (("RPUSH", "k2", "a"), ("LMOVE", "k2", "k", "LEFT", "LEFT"), "PRP"),  # destination, reply, source
+    (("SET", "k", "v"), ("EXPIRE", "k", "100"), "RP"),  # a TTL: after the reply
+    (("SET", "k", "v"), ("EXPIRE", "k", "0"), "PR"),    # deleted: before it
+    (("ZADD", "k2", "1", "a"), ("ZPOPMIN", "k2"), "I"),  # inside the array, after its header
+])
+@pytest.mark.parametrize("tracking", [True, False], ids=["tracking", "not-tracking"])
+def test_invalidation_redirected_to_the_writer_sits_where_redis_signals(make_raw, c3, setup, command, order,
+                                                                       tracking):
+    """Another tracker redirects to c3 (tracking itself or not), and c3's own command changes the key:
+    Redis writes the message into c3's output where the command calls signalModifiedKey, before
+    or after its reply depending on the command; inside EXEC, at the same place in the
+    command's element of the array."""
+    other = make_raw()
+    if tracking:
+        c3.cmd("CLIENT", "TRACKING", "ON")
+    other.cmd("CLIENT", "TRACKING", "ON", "REDIRECT", str(client_id(c3)))
+    streams = []
+    for in_exec in (False, True):
+        other.cmd("DEL", "k", "k2")
+        if setup:
+            other.cmd(*setup)
+        other.cmd("MGET", "k", "k2")
+        if in_exec:
+            c3.cmd("MULTI")
+            assert c3.cmd(*command) == b"+QUEUED\r\n"
+            c3.send(resp_encode("EXEC"))
+        else:
+            c3.send(resp_encode(*command))
+        streams.append(_until_pong(c3))
+    top, in_exec = streams
+    assert in_exec == b"*1\r\n" + top
+    pushes = {"k": inv("k"), "k2": inv("k2")}
+    if order == "I":
+        assert top == b"*2\r\n" + inv("k2") + b"$1\r\na\r\n,1\r\n"
+    else:
+        first, last = {"PR": (command[1], None), "RP": (None, command[1]), "PRP": ("k", "k2")}[order]
+        body = top
+        if first:
+            assert body.startswith(pushes[first])
+            body = body[len(pushes[first]):]
+        if last:
+            assert body.endswith(pushes[last])
+            body = body[:-len(pushes[last])]
+        assert not body.startswith(b">") and b">2\r\n$10\r\ninvalidate" not in body  # the reply alone
+
+
 def test_redirect_to_self(c3, other):
     me = client_id(c3)
     c3.cmd("CLIENT", "TRACKING", "ON", "REDIRECT", str(me))

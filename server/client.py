@@ -29,7 +29,7 @@ class Client:
         "pubsub_patterns", "flags", "blocked", "paused_reads", "parser", "monitor", "lib_name",
         "in_exec", "tracking", "conn_type", "qbuf_peak", "reply_skip_next", "obl_soft_since",
         "killed_reason", "protocol", "close_after", "lane", "exec_queued",
-        "exec_pushes", "own_pushes", "woff",
+        "exec_pushes", "own_pushes", "woff", "redirect_target",
     )
 
     def __init__(self, server, transport=None):
@@ -67,6 +67,7 @@ class Client:
         self.exec_queued = 0      # while EXEC runs (else 0): how many it runs (CLIENT LIST multi=)
         self.exec_pushes = None   # while EXEC runs: pub/sub messages to itself (pubsub.deliver)
         self.own_pushes = None    # while a RESP3 subscriber's command runs: its own pushes (notify.py)
+        self.redirect_target = False  # some tracker has redirected to it (tracking.py): no fast lane
         self.tracking = None
         self.woff = 0             # replication offset after this client's last write (WAIT)
         self.conn_type = "normal"

@@ -205,6 +205,8 @@ def _process_checked(c, srv, cmd, argv):
                 "allowed in this context" % cmd.name), cmd)
         if c.proto == 3 and cmd.name != "exec":  # (EXEC places them per queued command)
             own = c.own_pushes = []  # its own notifications, placed around its reply (notify.py)
+    elif (c.tracking is not None or c.redirect_target) and c.proto == 3 and cmd.name != "exec":
+        own = c.own_pushes = []  # invalidations other trackers redirect to it, placed likewise
     if srv.log_failed and cmd.write:
         return _reject(c, RedisError(errors.MISCONF_LOG % srv.log_failed), cmd)
     c.required = 0
@@ -250,13 +252,14 @@ def _reply_with_own(c, srv, cmd, argv, reply, own):
 def _adopt_lane(c, lane) -> None:
     """Let ``c`` take the fast lane until ``server.lane`` changes, if nothing holds for it that
     process, call, emit or the protocol check per command: logged in as an unrestricted user,
-    not in MULTI, not subscribed, no CLIENT TRACKING, CLIENT REPLY ON, not blocked or
-    monitoring.  Such state changes only through commands flagged ``breaks_lane`` (and
-    connecting), after which the dispatcher renews the token."""
+    not in MULTI, not subscribed, no CLIENT TRACKING (nor a tracker's REDIRECT target), CLIENT
+    REPLY ON, not blocked or monitoring.  Such state changes only through commands flagged
+    ``breaks_lane`` (and connecting), after which the dispatcher renews the token."""
     user = c.user
     if (c.authenticated and (user is None or user.unrestricted) and c.multi is None
             and not c.pubsub_channels and not c.pubsub_patterns and c.tracking is None
-            and not c.reply_mode and not c.in_exec and c.blocked is None and not c.monitor):
+            and not c.redirect_target and not c.reply_mode and not c.in_exec and c.blocked is None
+            and not c.monitor):
         c.lane = lane
 
 

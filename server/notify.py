@@ -109,6 +109,9 @@ def take_own(srv, c, start: int) -> None:
 
 
 ALL = None
+# the tag event of a CLIENT TRACKING invalidation delivered to the client whose command caused
+# it (another tracker redirecting to it): Server.tracking_after_reply (tracking.py) places it
+TRACKING = b"<tracking>"
 # command -> the events Redis 6.2 notifies after the command's reply (ALL: every event but the
 # lookups' keymiss/expired); a command not here notifies before its reply
 AFTER_REPLY = {
@@ -158,7 +161,8 @@ def _mget_positions(argv, own):
 
 def place_own(self, c, cmd, argv, own: list, reply):
     """``(before, reply, after)``: the pushes ``own`` (``(tag, frame)`` in order, ``tag`` =
-    (event, key, sequence) or None for a PUBLISHed message; ``(tag, frame, i)`` for a push
+    (event, key, sequence), (TRACKING, key, sequence) for a tracking invalidation, or None for
+    a PUBLISHed message; ``(tag, frame, i)`` for a push
     Redis writes before element ``i`` of the array reply) split where Redis writes the
     command's reply (:data:`AFTER_REPLY`; SET ... GET replies first, like GETSET), and the
     reply itself (re-encoded with the pushes that go inside it: :data:`_INSIDE`, MGET and
@@ -186,11 +190,16 @@ def place_own(self, c, cmd, argv, own: list, reply):
     if name == "set" and any(a.lower() == b"get" for a in argv[3:]):
         after = ALL
     cut = len(own)
-    if after != ():
-        for i, (tag, _) in enumerate(own):
-            if tag is not None and tag[0] not in _LOOKUP_EVENTS and (after is ALL or tag[0] in after):
+    for i, (tag, _) in enumerate(own):
+        if tag is None or tag[0] in _LOOKUP_EVENTS:
+            continue
+        if tag[0] is TRACKING:  # an invalidation another tracker redirects here (tracking.py)
+            if self.tracking_after_reply(c, name, argv, tag[1]):
                 cut = i
                 break
+        elif after is ALL or tag[0] in after:
+            cut = i
+            break
     before = b"".join(e[1] for e in own[:cut])
     tail = b"".join(e[1] for e in own[cut:])
     skip = _INSIDE.get(name)

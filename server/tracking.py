@@ -32,7 +32,7 @@ Hooks (see ``dispatch``): ``Server.on_key_change`` → :meth:`Tracking.invalidat
 
 from __future__ import annotations
 
-from . import errors, registry, resp
+from . import errors, notify, registry, resp
 from .app import Server
 from .args import to_int
 from .commands import clientcmd
@@ -112,8 +112,9 @@ class Tracking:
         self.limit_rounds = 0      # trackingLimitUsedSlots' timeout_counter
 
     # ---- sending ---------------------------------------------------------------------------
-    def send(self, c, payload: bytes) -> None:
-        """sendTrackingMessage: ``payload`` is the encoded key array (or null) of the message."""
+    def send(self, c, payload: bytes, key=None) -> None:
+        """sendTrackingMessage: ``payload`` is the encoded key array (or null) of the message
+        (about ``key``, for a default-mode invalidation)."""
         tr = c.tracking
         target = c
         redirected = False
@@ -126,9 +127,21 @@ class Tracking:
                 return
             redirected = True
         if target.proto == 3:
-            deliver(target, b">2\r\n" + _INVALIDATE + payload)
+            frame = b">2\r\n" + _INVALIDATE + payload
         elif redirected and (target.pubsub_channels or target.pubsub_patterns):
-            deliver(target, _PUBSUB_HEAD + payload)
+            frame = _PUBSUB_HEAD + payload
+        else:
+            return
+        own = target.own_pushes
+        if own is not None and key is not None:
+            # the target is running the command that changed the key (another tracker redirects
+            # here): Redis writes the message where that command calls signalModifiedKey, before
+            # or after its reply (notify.place_own asks tracking_after_reply)
+            srv = self.srv
+            srv.notify_seq += 1
+            own.append(((notify.TRACKING, key, srv.notify_seq), frame))
+            return
+        deliver(target, frame)
 
     # ---- default mode ----------------------------------------------------------------------
     def remember(self, c, cmd, argv) -> None:
@@ -222,7 +235,7 @@ class Tracking:
                     continue
             if payload is None:
                 payload = b"*1\r\n" + _bulk(key)
-            self.send(target, payload)
+            self.send(target, payload, key)
 
     def after_command(self, c) -> None:
         """The running client's own invalidations, after its reply."""
@@ -338,6 +351,31 @@ def tracking_after_command(self, c, cmd) -> None:
         tr.caching = False  # CLIENT CACHING applies to the next command (or transaction) only
 
 
+# Commands whose signalModifiedKey (the invalidation) follows their reply in Redis 6.2 (checked
+# one by one against 6.2.14); every other command signals before replying.  ZPOPMIN & co. signal
+# between their array's header and first element: notify.place_own puts the push there.
+_SIGNAL_AFTER_REPLY = frozenset((
+    "getset", "getdel", "getex", "bitfield", "lpush", "rpush", "lpushx", "rpushx", "lset", "lpop", "rpop",
+    "blpop", "brpop", "hset", "hmset", "hsetnx", "hincrby", "hincrbyfloat", "spop", "zadd", "zincrby",
+    "geoadd", "xadd"))
+_MOVES = frozenset(("lmove", "rpoplpush", "blmove", "brpoplpush"))
+_EXPIRES = frozenset(("expire", "pexpire", "expireat", "pexpireat"))
+
+
+def tracking_after_reply(self, c, name: str, argv, key: bytes) -> bool:
+    """Does Redis write the invalidation of ``key`` that command ``name`` of ``c`` caused (for
+    another tracker that redirects to ``c``) after the command's reply?"""
+    if name in _SIGNAL_AFTER_REPLY:
+        return True
+    if name == "set":
+        return any(a.lower() == b"get" for a in argv[3:])  # SET ... GET replies first
+    if name in _MOVES:  # the destination is signalled before the reply, the source after
+        return key == argv[1] and argv[1] != argv[2]
+    if name in _EXPIRES:  # a TTL set: after the reply; a key deleted (time in the past): before
+        return key in c.db.data
+    return False
+
+
 def flushed(self) -> None:
     t = self.tracking
     if t is not None:
@@ -360,6 +398,7 @@ def cron_limit(srv, current=None) -> None:
 Server.tracking = None
 Server.current_client = None
 Server.tracking_remember = tracking_remember
+Server.tracking_after_reply = tracking_after_reply
 Server.tracking_after_command = tracking_after_command
 Server.tracking_limit = cron_limit
 Server.flushed = flushed
@@ -499,6 +538,13 @@ def _enable(c, redir, bcast, optin, optout, noloop, prefixes) -> None:
         tr = c.tracking = ClientTracking()
     tr.broken_redirect = False
     tr.redirect = redir
+    if redir:
+        target = c.server.clients.get(redir)
+        if target is not None and not target.redirect_target:
+            # the invalidations sent to it while its own command runs are placed around that
+            # command's reply (send, notify.place_own): the dispatcher's slow lane does that
+            target.redirect_target = True
+            target.lane = False  # (Client: not on the fast lane)
     tr.bcast = bcast
     tr.optin = optin
     tr.optout = optout
