@@ -557,6 +557,25 @@ def test_events_of_a_transaction_in_order(events):
     assert e.keyevents() == ["set a", "rpush l", "del a"]
 
 
+def test_publish_in_transaction_comes_after_the_writes_before_it(events):
+    """Redis 6.2 writes a notification and a PUBLISHed message to subscribers as they happen:
+    a message published inside MULTI/EXEC or a script after a write follows that write's
+    notification (Perdure holds a transaction's notifications until its log record, and the
+    message must wait behind them)."""
+    e = events("E$g", "__keyevent@*__:*", "chan*")
+    pipe = e.writer.pipeline(transaction=True)
+    pipe.set("a", "1")
+    pipe.publish("chanx", "m1")
+    pipe.delete("a")
+    pipe.publish("chany", "m2")
+    pipe.execute()
+    assert e.collect() == [("__keyevent@0__:set", "a"), ("chanx", "m1"), ("__keyevent@0__:del", "a"),
+                           ("chany", "m2")]
+    ex(e.writer, "EVAL", "redis.call('SET', 'b', '1'); redis.call('PUBLISH', 'chanz', 'm3');"
+                         " redis.call('DEL', 'b'); return 1", "0")
+    assert e.collect() == [("__keyevent@0__:set", "b"), ("chanz", "m3"), ("__keyevent@0__:del", "b")]
+
+
 def test_events_of_served_blocked_client(events, make_client):
     e = events("EA", "__keyevent@*__:*")
     blocked = make_client(socket_timeout=10)

@@ -86,7 +86,12 @@ def deliver_notes(self, required: int) -> None:
     if not notes:
         return
     self.notes = []
-    for dbid, key, event, ks, ke, *skip in notes:
+    for note in notes:
+        if note[0] is None:  # a message PUBLISHed after these notifications (pubsub.py)
+            for c, frame in note[1]:
+                pubsub.deliver(c, frame, required)
+            continue
+        dbid, key, event, ks, ke, *skip = note
         _publish(self, dbid, key, event, ks, ke, required, skip[0] if skip else None)
 
 
@@ -98,6 +103,8 @@ def take_own(srv, c, start: int) -> None:
     notes = srv.notes
     own = c.own_pushes
     for i in range(start, len(notes)):
+        if notes[i][0] is None:  # a PUBLISHed message: its copy for c went already
+            continue
         dbid, key, event, ks, ke = notes[i][:5]
         srv.notify_seq += 1
         tag = (event, key, srv.notify_seq)

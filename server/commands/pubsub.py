@@ -325,7 +325,39 @@ def publish_cmd(c, argv):
         srv.propagate_stream(c.db.id, argv)  # replicas deliver it to their own subscribers
     if srv.pubsub_channels is None:
         return 0
+    if srv.notes:
+        return _publish_after_notes(srv, c, argv[1], argv[2])
     return publish(srv, argv[1], argv[2], publish_required(srv))
+
+
+def _publish_after_notes(srv, c, channel: bytes, message: bytes) -> int:
+    """PUBLISH inside EXEC or a script after writes whose keyspace notifications wait for the
+    transaction's log record (notify.py): the message is queued behind them, in ``srv.notes``,
+    so that no subscriber gets it before the notification of a write that came first (Redis
+    writes both as they happen).  Who receives it is decided now, as in :func:`publish`; the
+    publisher's own copy goes now too (its place is among its own replies)."""
+    later = []
+    n = 0
+    subs = srv.pubsub_channels.get(channel)
+    if subs:
+        body = _MESSAGE + _bulk(channel) + _bulk(message)
+        for s in subs:
+            later.append((s, _HDR3[s.proto] + body))
+            n += 1
+    for pat, subs in srv.pubsub_patterns.items():
+        if glob_match(pat, channel):
+            body = _PMESSAGE + _bulk(pat) + _bulk(channel) + _bulk(message)
+            for s in subs:
+                later.append((s, _HDR4[s.proto] + body))
+                n += 1
+    required = publish_required(srv)
+    for s, frame in later:
+        if s is c:
+            deliver(s, frame, required)
+    later = [(s, frame) for s, frame in later if s is not c]
+    if later:
+        srv.notes.append((None, later))
+    return n
 
 
 @command("pubsub", -2, "pubsub random loading stale no-data", "@pubsub")
