@@ -16,8 +16,10 @@ EXPIRE/SORT/COPY/RENAME/MOVE/SWAPDB, hashes, lists, sets, sorted sets, streams, 
 hyperloglog; their MULTI-only blocking commands inside transactions) plus commands aimed at
 notifications: EXPIRE/PEXPIRE/EXPIREAT/GETEX/RESTORE with a time in the past (the key is
 deleted at once: ``del``), reads of missing keys (``keymiss``, also through SORT's BY/GET
-lookups), a few commands run in db 1 or 2 (the db number in the channel), and a CONFIG SET
-of the flags queued inside MULTI.
+lookups), a few commands run in db 1 or 2 (the db number in the channel), PUBLISH to
+channels the subscribers' pattern matches and scripts that write and publish (inside MULTI
+too: a message published after a write must follow that write's notification), and a
+CONFIG SET of the flags queued inside MULTI.
 
 Once a ``notify`` step ran in an example, after every step (``AFTER_STEP``) each subscriber
 is drained up to the reply of a PING sent on it (``["pong", ""]`` in RESP2 subscribed mode,
@@ -386,13 +388,36 @@ def _in_db(draw):
     return Seq(C(b"SELECT", n), *inner, C(b"SELECT", b"0"))
 
 
+CHANNELS = (b"__keyspace@0__:s1", b"__keyevent@0__:set", b"__key@1__:x", b"__key*@*__:*", b"nomatch")
+
+
+def _publish(draw):
+    """PUBLISH to channels the subscribers' pattern matches (inside MULTI too: a message
+    published after a write must follow that write's notification)."""
+    return C(b"PUBLISH", pick(draw, CHANNELS), pick(draw, (b"m", b"set", b"")))
+
+
+SCRIPTS = (
+    b"redis.call('SET', KEYS[1], ARGV[1]); redis.call('PUBLISH', '__key@0__:x', ARGV[1]); "
+    b"return redis.call('DEL', KEYS[1])",
+    b"redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LPOP', KEYS[1])",
+    b"redis.call('GET', KEYS[1]); redis.call('HSET', KEYS[1], 'f', ARGV[1]); return 1",
+    b"return redis.pcall('EXPIRE', KEYS[1], -1)",
+)
+
+
+def _eval(draw):
+    """A script's writes and PUBLISH (its notifications go out as they happen, in order)."""
+    return C(b"EVAL", pick(draw, SCRIPTS), b"1", pick(draw, K.ALL_KEYS[:9]), pick(draw, (b"v", b"1")))
+
+
 def _config_in_multi(draw):
     return C(b"CONFIG", b"SET", b"notify-keyspace-events", _flags(draw))
 
 
 GENS = (_notify, _notify, _base, _base, _base, _base, _base, _base, _base, _base, _expire_past,
-        _expire_past, _restore_past, _keymiss, _keymiss, _in_db)
-TX_GENS = (_base_tx, _config_in_multi, _expire_past, _keymiss)
+        _expire_past, _restore_past, _keymiss, _keymiss, _in_db, _publish, _eval)
+TX_GENS = (_base_tx, _config_in_multi, _expire_past, _keymiss, _publish, _publish, _eval)
 
 register("notifications", GENS, tx_gens=TX_GENS, runners={"notify": _notify_step}, after_step=_check,
          teardown=_teardown, reset=((b"CONFIG", b"SET", b"notify-keyspace-events", b""),))
