@@ -5,7 +5,8 @@ example and closed when the example ends (``teardown``); steps name them, and cl
 are substituted per server (``<id:r2>`` in a step's arguments):
 
 * ``t3``: a RESP3 tracking client (invalidations as ``>2 invalidate`` pushes on itself, or
-  redirected: to ``r2``, ``v`` or itself);
+  redirected: to ``r2``, ``v`` or itself); ``t2`` may redirect to it, and its own writes then
+  place ``t2``'s invalidations before or after their replies as Redis does;
 * ``t2``: a RESP2 tracking client (nothing without REDIRECT: RESP2 has no pushes; a step may
   switch it to RESP3 with HELLO 3, or ``t3`` to RESP2);
 * ``r2``: a RESP2 client subscribed to ``__redis__:invalidate``: a REDIRECT target that gets
@@ -57,13 +58,6 @@ Normalised, and why (nothing else is):
   compared as a multiset: Redis sends them walking ``server.clients`` (trackingInvalidateKeysOnFlush),
   a list that clientsCron rotates by one client at each call, so which tracker comes first
   depends on the clock;
-* left out: ``t2`` redirecting to ``t3`` while ``t3`` writes, a known difference.  When a
-  client's command changes a key that *another* tracker redirects to that client, Redis
-  writes the push where the command happens to call signalModifiedKey: after the reply for
-  RPUSH, LPUSHX, HSET, HMSET, HSETNX, HINCRBY(FLOAT), ZADD, GEOADD, ZINCRBY, XADD, LSET,
-  LPOP/RPOP, SPOP, GETDEL, GETSET, SET ... GET, GETEX, BITFIELD, LMOVE's source key..., and
-  even inside the reply for ZPOPMIN/ZPOPMAX (after the array header); Perdure always writes it
-  before the reply (after it, as Redis does, for the client's own invalidations);
 * CLIENT INFO: only ``flags``, ``redir``, ``db``, ``sub``, ``psub``, ``multi`` and ``cmd``
   (the others are addresses, ages and buffer sizes).
 """
@@ -593,9 +587,9 @@ def _redirect_target(draw, who):
     if roll < 3:
         return ID("r2")
     if roll < 5:
-        return ID(pick(draw, ("t3", "v") if who == "t3" else ("v",)))
+        return ID(pick(draw, ("t3", "v")))
     if roll < 7:
-        return ID(who)  # itself
+        return ID(pick(draw, ("t2", who)))  # the other one (RESP2: nothing, unless after HELLO 3), itself
     if roll < 8:
         return ID("v")
     return pick(draw, (b"0", b"-1", b"abc", b"99999", b"9223372036854775808", b""))
@@ -623,7 +617,7 @@ def _tracking_on(draw, who, clean=False):
         if rare(draw, 4) and who == "t2":
             pass  # RESP2 without redirection: nothing is sent
         elif clean:
-            groups.append((b"REDIRECT", ID(pick(draw, ("r2", "r2", "v") if who == "t2" else ("r2", "v", "t3")))))
+            groups.append((b"REDIRECT", ID(pick(draw, ("r2", "r2", "t3", "v") if who == "t2" else ("r2", "v", "t3")))))
         else:
             groups.append((b"REDIRECT", _redirect_target(draw, who)))
     if not clean and rare(draw, 8):  # a bad combination or option
