@@ -105,9 +105,13 @@ def total_system_memory() -> int:
 
 
 def clients_memory(srv) -> int:
-    """Bytes held in client buffers (query buffers, pending and held replies)."""
+    """Bytes held in client buffers (query buffers, pending and held replies), replicas' output
+    aside (:func:`replicas_memory`)."""
     n = 0
+    links = srv.repl.links
     for c in srv.clients.values():
+        if c in links:
+            continue
         p = c.parser
         if p is not None:
             raw = getattr(p, "raw", None)
@@ -116,6 +120,15 @@ def clients_memory(srv) -> int:
         n += len(c.out)
         for seg in c.held:
             n += len(seg[1])
+    return n
+
+
+def replicas_memory(srv) -> int:
+    """mem_clients_slaves: the replicas' output (queued, held for durability, in the transport),
+    which Redis does not count for eviction; their full-resync payloads are not output."""
+    n = 0
+    for c, link in srv.repl.links.items():
+        n += max(c.output_pending() - link.exempt, 0)
     return n
 
 
@@ -136,7 +149,9 @@ def memory(srv) -> dict:
     tables, clients = accounting.overhead(srv, force=True)
     startup = accounting.startup_bytes(srv)
     aof = log_pending(srv)
-    used = startup + accounting.dataset_bytes(srv) + tables + clients + aof
+    replicas = replicas_memory(srv)
+    backlog = len(srv.repl.backlog)
+    used = startup + accounting.dataset_bytes(srv) + tables + clients + aof + replicas + backlog
     peak = getattr(srv, "stat_peak_memory", 0)
     if used > peak:
         peak = srv.stat_peak_memory = used
@@ -146,7 +161,7 @@ def memory(srv) -> dict:
             ht_main += sys.getsizeof(db.data)
         if db.expires:
             ht_expires += sys.getsizeof(db.expires)
-    overhead = startup + clients + aof + tables
+    overhead = startup + clients + aof + tables + replicas + backlog
     if overhead > used:
         overhead = used
     dataset = used - overhead
@@ -155,6 +170,7 @@ def memory(srv) -> dict:
         "used": used, "rss": rss, "peak": peak, "startup": startup, "overhead": overhead,
         "dataset": dataset, "dataset_perc": (dataset * 100.0 / net) if net > 0 else 0.0,
         "peak_perc": used * 100.0 / peak if peak else 0.0, "clients": clients, "aof": aof,
+        "replicas": replicas, "backlog": backlog,
         "ht_main": ht_main, "ht_expires": ht_expires,
         "frag": rss / used if used else 0.0, "frag_bytes": rss - used,
     }
@@ -404,9 +420,9 @@ def _memory(srv, out):
         "rss_overhead_bytes:0",
         "mem_fragmentation_ratio:%.2f" % m["frag"],
         "mem_fragmentation_bytes:%d" % m["frag_bytes"],
-        "mem_not_counted_for_evict:%d" % m["aof"],
-        "mem_replication_backlog:0",
-        "mem_clients_slaves:0",
+        "mem_not_counted_for_evict:%d" % (m["aof"] + m["replicas"]),
+        "mem_replication_backlog:%d" % m["backlog"],
+        "mem_clients_slaves:%d" % m["replicas"],
         "mem_clients_normal:%d" % m["clients"],
         "mem_aof_buffer:%d" % m["aof"],
         "mem_allocator:pymalloc",

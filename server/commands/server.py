@@ -508,7 +508,7 @@ def _memory_stats(srv):
     keys = sum(len(db.data) for db in srv.dbs)
     out = {
         b"peak.allocated": m["peak"], b"total.allocated": m["used"],
-        b"startup.allocated": m["startup"], b"replication.backlog": 0, b"clients.slaves": 0,
+        b"startup.allocated": m["startup"], b"replication.backlog": m["backlog"], b"clients.slaves": m["replicas"],
         b"clients.normal": m["clients"], b"aof.buffer": m["aof"], b"lua.caches": 0,
     }
     for db in srv.dbs:
