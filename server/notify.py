@@ -103,7 +103,11 @@ def take_own(srv, c, start: int) -> None:
     notes = srv.notes
     own = c.own_pushes
     for i in range(start, len(notes)):
-        if notes[i][0] is None:  # a PUBLISHed message: its copy for c went already
+        if notes[i][0] is None:  # a PUBLISHed message (by a script: not c itself) queued behind
+            mine = [f for s, f in notes[i][1] if s is c]
+            if mine:
+                own.extend((None, f) for f in mine)
+                notes[i] = (None, [(s, f) for s, f in notes[i][1] if s is not c])
             continue
         dbid, key, event, ks, ke = notes[i][:5]
         srv.notify_seq += 1
