@@ -694,6 +694,32 @@ def test_resp3_subscriber_own_notifications_around_its_reply(make_client, make_r
         ex(admin, "FLUSHALL")
 
 
+def test_resp2_subscribed_inside_exec_gets_own_notifications_inside_the_reply(make_client, make_raw):
+    """RESP2: a PSUBSCRIBE queued in MULTI makes the client a subscriber for the rest of EXEC;
+    Redis 6.2 writes the notifications of the later commands into EXEC's array, each before
+    (SET, DEL) or after (HSET) the element of the command that caused it."""
+    admin = make_client()
+    ex(admin, "CONFIG", "SET", "notify-keyspace-events", "K$gh")
+    try:
+        c = make_raw()
+        c.send(b"".join(resp_encode(*x.split()) for x in ("MULTI", "PSUBSCRIBE __*", "SET k v", "HSET h f v",
+                                                          "DEL k", "EXEC")))
+        got = c.recv_replies(6)
+        assert got[:5] == [b"+OK\r\n"] + [b"+QUEUED\r\n"] * 4
+
+        def msg(key, event):
+            ch = "__keyspace@0__:" + key
+            return b"*4\r\n$8\r\npmessage\r\n$3\r\n__*\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (
+                len(ch), ch.encode(), len(event), event.encode())
+        # (RawConnection counts each message as one of the array's 4 elements: read the rest)
+        rest = got[5] + b"".join(c.recv_replies(3))
+        assert rest == (b"*4\r\n*3\r\n$10\r\npsubscribe\r\n$3\r\n__*\r\n:1\r\n" + msg("k", "set") + b"+OK\r\n"
+                        + b":1\r\n" + msg("h", "hset") + msg("k", "del") + b":1\r\n")
+    finally:
+        ex(admin, "CONFIG", "SET", "notify-keyspace-events", "")
+        ex(admin, "FLUSHALL")
+
+
 SERVED = [
     ("blpop", "BLPOP q 5", "RPUSH q x", ["P q rpush", "*2\r\n$1\r\nq\r\n$1\r\nx\r\n", "P q lpop", "P q del"]),
     ("blmove", "BLMOVE q d LEFT RIGHT 5", "RPUSH q x",

@@ -203,9 +203,11 @@ def exec_(c, argv):
                     srv.count_error(err)
                     replies.append(err)
                     continue
-            own = c.proto == 3 and (c.pubsub_channels or c.pubsub_patterns or c.tracking is not None
-                                    or c.redirect_target)
-            if own:  # a RESP3 subscriber (or tracker): its own pushes go around this element
+            # a subscriber (RESP2 too: SUBSCRIBE queued before in this transaction) or a RESP3
+            # tracker: its own pushes go around this element
+            own = (c.pubsub_channels or c.pubsub_patterns
+                   or (c.proto == 3 and (c.tracking is not None or c.redirect_target)))
+            if own:
                 n0 = len(srv.notes)
                 c.own_pushes = []
             r = call(c, cmd, a)
