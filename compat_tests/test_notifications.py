@@ -5,6 +5,12 @@
   messages, in order, checked against the oracle.  Commands that change nothing publish nothing.
 * The two channel forms (``K`` keyspace, ``E`` keyevent), the class flags (``g $ l s h z x m``,
   ``A`` = all but ``m``), ``expired`` (lazy and active expiry) and ``keymiss`` for read lookups.
+* Order against PUBLISH: a message published inside MULTI/EXEC or a script after a write
+  follows that write's notification.
+* A subscriber's own notifications (RESP3, or RESP2 subscribed inside EXEC): the exact bytes
+  the connection receives, each push where Redis 6.2 writes it among (or inside) its replies:
+  before the reply, after it (commands that reply before notifying), inside EXEC's array, and
+  for a blocked client served by another one's push.
 
 A subscriber also listens to a sentinel channel: after the commands under test the writer
 publishes to it, so the events are complete (and nothing else came) when the sentinel arrives,

@@ -13,7 +13,10 @@ glob, :mod:`perdure.server.glob`).  Messages are pushes: they reach the client w
 it must wait for (``required``), like a reply: a keyspace notification waits for the write that
 caused it (:mod:`perdure.server.notify` delivers them), a ``PUBLISH``ed message for everything the
 log holds that is not durable yet (the publisher's reply waits for the same, so a subscriber can
-never act on a message announcing a write that a crash could take back).  Subscribers' sockets
+never act on a message announcing a write that a crash could take back); inside EXEC or a script,
+a message published after a write waits behind that write's notifications, in the same queue
+(:func:`_publish_after_notes`), so it never overtakes them.  A subscriber's own notifications are
+placed among its replies by :func:`perdure.server.notify.place_own`.  Subscribers' sockets
 are written once per event-loop turn (one write per subscriber for a pipelined burst of
 publishes), and every write goes through ``Client.flush``, which applies
 ``client-output-buffer-limit pubsub``: a subscriber that does not read is disconnected once over
