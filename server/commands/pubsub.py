@@ -328,7 +328,7 @@ def publish_cmd(c, argv):
         srv.propagate_stream(c.db.id, argv)  # replicas deliver it to their own subscribers
     if srv.pubsub_channels is None:
         return 0
-    if srv.notes:
+    if srv.notes and srv.__dict__.get("_fx_buf") is not None:  # in EXEC or a script (transactions.py)
         return _publish_after_notes(srv, c, argv[1], argv[2])
     return publish(srv, argv[1], argv[2], publish_required(srv))
 
