@@ -1,19 +1,21 @@
 """Differential generators for the ``blocking`` family: clients really blocked, then served.
 
 A ``blocking`` step is a :class:`Scenario`, run by :func:`run_scenario` (registered as the
-``blocking`` runner, see ``commands.RUNNERS``): on each server, one to three side connections
-(RESP2 or RESP3 each) send a blocking command -- BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN,
+``blocking`` runner, see ``commands.RUNNERS``): on each server, one to four side connections
+(RESP2 or RESP3 each, in db 0 or sometimes db 1) send a blocking command -- BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN,
 BZPOPMAX, XREAD BLOCK, XREADGROUP BLOCK (``>`` or explicit IDs, with or without NOACK) -- one
 after the other: the next is sent only once the previous one is *settled* on both servers,
 that is its reply has arrived or ``CLIENT LIST ID`` shows it blocked (flag ``b``), so the FIFO
 order of the blocked clients is the same on both.  Then a few phases run on the harness's main
 connection: pushes (LPUSH/RPUSH/LMOVE/ZADD/XADD...), several of them inside MULTI/EXEC or a
 Lua script, deletions, type changes, FLUSHDB, SWAPDB (db 1 filled first), RENAME/COPY/MOVE/SORT
-STORE into a waited-on key, XGROUP DESTROY/SETID, CLIENT UNBLOCK (TIMEOUT/ERROR) and CLIENT
-KILL of a side client, or a side client that was served blocking again.  After each phase every
-pending side client is settled again on both servers: both still blocked, or both replied (the
-replies compared exactly), never one of each; ``INFO clients`` ``blocked_clients`` is compared,
-and so are the touched keys (the harness's state check).  Redis serves blocked clients right
+STORE into a waited-on key, XGROUP DESTROY/SETID, writes in db 1, WATCH (a served client's
+write fails a later EXEC), CLIENT UNBLOCK (TIMEOUT/ERROR) and CLIENT KILL of a side client, or
+a side client that was served blocking again.  After each phase every pending side client is
+settled again on both servers: both still blocked (with the same CLIENT LIST db, flags, cmd...),
+or both replied (the replies compared exactly), never one of each; ``INFO clients``
+``blocked_clients`` and the blocking commands' ``INFO commandstats`` counts are compared, and
+so are the touched keys (the harness's state check).  Redis serves blocked clients right
 after the command, transaction or script that made a key ready, so once the main connection's
 reply is in, which clients are blocked is settled: the barrier is ``CLIENT LIST`` /
 the side socket, never a sleep.
@@ -37,7 +39,8 @@ turn a waited-on key into another type (only a key *created* as a list, sorted s
 is signalled ready).  A scenario mostly starts by deleting the keys its clients wait on (and
 creating the consumer groups its XREADGROUP clients need), so that they do block.  A side
 client sometimes pipelines a read behind its blocking command: its reply, compared too, shows
-the state the client sees once it is served or unblocked.
+the state the client sees once it is served or unblocked; or another blocking command, which
+runs then and may block again, behind the clients already waiting.
 
 Left out: SWAPDB with several waited-on keys in the incoming database (Redis signals them in
 its blocking_keys dict's hash order, which is random per process), hence ``_swap_in`` empties
@@ -375,9 +378,13 @@ def _scenario(d):
 
 def _follow(d):
     """Sometimes a read pipelined behind a client's blocking command: the state it sees once
-    the client is served or unblocked."""
+    the client is served or unblocked; or another blocking command, which runs then (and may
+    block again, behind the clients already waiting)."""
     if not rare(d, 4):
         return None
+    if rare(d, 3):
+        cmd, short = pick(d, BLOCKERS)(d)
+        return cmd if not short else None
     k = _k(d, BK)
     return pick(d, (C(b"LRANGE", k, b"0", b"-1"), C(b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"),
                     C(b"TYPE", k), C(b"EXISTS", *BK), C(b"XLEN", k)))
@@ -463,6 +470,7 @@ def _blocked_state(fields) -> tuple:
     return ("blocked", tuple(("+", f + b"=" + fields.get(f, b"?")) for f in LIST_FIELDS))
 
 
+BLOCKING_NAMES = (b"BLPOP", b"BRPOP", b"BRPOPLPUSH", b"BLMOVE", b"BZPOPMIN", b"BZPOPMAX", b"XREAD", b"XREADGROUP")
 BLOCKING_CMDS = (b"blpop", b"brpop", b"brpoplpush", b"blmove", b"bzpopmin", b"bzpopmax", b"xread", b"xreadgroup")
 
 
@@ -491,6 +499,9 @@ class _Side:
             self.conns.append(conn)
             kind, v = conn.run((b"CLIENT", b"ID"))
             self.ids.append(v)
+            f = _client_fields(side.admin, v)
+            port = str(conn.raw.sock.getsockname()[1]).encode()
+            assert f is not None and f[b"addr"].endswith(b":" + port) and f[b"cmd"] == b"client", (name, v, f, port)
             if db != b"0":
                 assert conn.run((b"SELECT", db)) == ("+", b"OK")
 
@@ -500,12 +511,14 @@ class _Side:
         except OSError:  # closed by the server (CLIENT KILL): settle() finds it closed
             pass
 
-    def settle(self, i, wait_reply=False):
+    def settle(self, i, wait_reply=False, expect=b""):
         """The reply of side client ``i`` (``("closed", None)`` if its connection was closed),
-        or ``("blocked", fields)`` once the server shows it blocked (see _blocked_state).  ``wait_reply``: wait for a reply even if
+        or ``("blocked", fields)`` once the server shows it blocked (see _blocked_state) in
+        ``expect`` (CLIENT LIST's cmd, the lowercase name of the command it was sent).  ``wait_reply``: wait for a reply even if
         it blocks first (a short timeout)."""
         conn = self.conns[i]
         deadline = time.monotonic() + SETTLE_S
+        fields = None
         while True:
             if conn is None:
                 return ("closed", None)
@@ -518,10 +531,11 @@ class _Side:
                     raise
             if not wait_reply:
                 fields = _client_fields(self.side.admin, self.ids[i])
-                if fields is not None and b"b" in fields.get(b"flags", b""):
+                if fields is not None and b"b" in fields.get(b"flags", b"") and fields.get(b"cmd") == expect:
                     return _blocked_state(fields)
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: client {i} neither replied nor blocked in {SETTLE_S} s")
+                raise AssertionError(f"{self.name}: client {i} (id {self.ids[i]!r}) neither replied nor blocked "
+                                     f"in {expect!r} in {SETTLE_S} s; CLIENT LIST: {fields!r}")
 
     def blocked_clients(self):
         kind, v = self.side.admin.run((b"INFO", b"clients"))
@@ -565,7 +579,7 @@ class _Run:
         self.follow[i] = follow
         for s in self.sides:
             s.send(i, cmd.args, follow.args if follow else None)
-            states.append(s.settle(i, wait_reply=short))
+            states.append(s.settle(i, wait_reply=short, expect=cmd.name.lower()))
         o, p = states
         self.note(f"[resp{proto} client{i}] {show_args(cmd.args)} -> {show(o, 200)}")
         self.judge(i, cmd, o, p)
@@ -582,7 +596,11 @@ class _Run:
         if o[0] != "closed":
             self.m.compare(proto, cmd, o, p)
             follow, self.follow[i] = self.follow[i], None
-            if follow is not None:  # runs once the client is unblocked: what it sees then
+            if follow is not None and follow.name in BLOCKING_NAMES:  # it may block in turn
+                o, p = (s.settle(i, expect=follow.name.lower()) for s in self.sides)
+                self.note(f"  [resp{proto} client{i}] then {show_args(follow.args)} -> {show(o, 200)}")
+                self.judge(i, follow, o, p)
+            elif follow is not None:  # runs once the client is unblocked: what it sees then
                 o, p = (s.conns[i]._recv(show_args(follow.args)) for s in self.sides)
                 self.note(f"  [resp{proto} client{i}] {show_args(follow.args)} -> {show(o, 200)}")
                 self.m.compare(proto, follow, o, p)
@@ -591,7 +609,7 @@ class _Run:
         for i, cmd in enumerate(self.pending):
             if cmd is None:
                 continue
-            o, p = (s.settle(i) for s in self.sides)
+            o, p = (s.settle(i, expect=cmd.name.lower()) for s in self.sides)
             if o[0] != "blocked":
                 self.note(f"  [resp{self.protos[i]} client{i}] served: {show(o, 200)}")
             self.judge(i, cmd, o, p)
@@ -670,8 +688,8 @@ class _Run:
                 for i in range(len(self.protos)):
                     try:
                         s.wait_gone(i)
-                    except AssertionError:
-                        pass
+                    except AssertionError as e:  # (do not hide the step's own failure)
+                        self.note(f"  ({e})")
 
 
 def run_scenario(m, proto, scn):
