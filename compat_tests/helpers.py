@@ -349,3 +349,23 @@ def early_in_second() -> None:
     two commands; starting early in a second leaves 0.8 s for them."""
     frac = time.time() % 1.0
     time.sleep((1.2 - frac) if frac > 0.2 else (0.2 - frac))
+
+
+def key_contents(client: redis.Redis, key) -> tuple:
+    """(TYPE, the whole value) of ``key``, in an order-free form where Redis's own order is not
+    defined (set members, hash pairs sorted)."""
+    t = ex(client, "TYPE", key)
+    if t == b"string":
+        return t, ex(client, "GET", key)
+    if t == b"list":
+        return t, ex(client, "LRANGE", key, 0, -1)
+    if t == b"set":
+        return t, sorted(ex(client, "SMEMBERS", key))
+    if t == b"zset":
+        return t, ex(client, "ZRANGE", key, 0, -1, "WITHSCORES")
+    if t == b"hash":
+        h = ex(client, "HGETALL", key)
+        return t, sorted(h.items() if isinstance(h, dict) else zip(h[::2], h[1::2]))
+    if t == b"stream":
+        return t, ex(client, "XRANGE", key, "-", "+")
+    return t, None

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .helpers import err, ex
+from .helpers import err, ex, key_contents
 
 # name: (commands building key "k", encoding, payload Redis 6.2.14 DUMPs for it)
 REDIS_PAYLOADS = {
@@ -48,22 +48,6 @@ REDIS_PAYLOADS = {
 }
 
 
-def _contents(r, key):
-    t = ex(r, "TYPE", key)
-    if t == b"string":
-        return t, ex(r, "GET", key)
-    if t == b"list":
-        return t, ex(r, "LRANGE", key, 0, -1)
-    if t == b"set":
-        return t, sorted(ex(r, "SMEMBERS", key))
-    if t == b"zset":
-        return t, ex(r, "ZRANGE", key, 0, -1, "WITHSCORES")
-    if t == b"hash":
-        h = ex(r, "HGETALL", key)
-        return t, sorted(h.items() if isinstance(h, dict) else zip(h[::2], h[1::2]))
-    return t, None
-
-
 @pytest.mark.parametrize("name", sorted(REDIS_PAYLOADS))
 def test_dump_matches_redis_bytes(r2, name):
     cmds, enc, payload = REDIS_PAYLOADS[name]
@@ -78,9 +62,9 @@ def test_restore_redis_payload(r2, name):
     cmds, enc, payload = REDIS_PAYLOADS[name]
     for c in cmds:
         r2.execute_command(*c)
-    want = _contents(r2, "k")
+    want = key_contents(r2, "k")
     assert ex(r2, "RESTORE", "copy", 0, payload) == b"OK"
-    assert _contents(r2, "copy") == want
+    assert key_contents(r2, "copy") == want
     assert ex(r2, "TTL", "copy") == -1
     if name == "zset_sk":  # loading re-encodes a small sorted set as a ziplist
         assert ex(r2, "OBJECT", "ENCODING", "copy") == b"ziplist"
@@ -105,10 +89,10 @@ def test_round_trip_large_values(r2):
     r2.set("bin", bytes(range(256)) * 10)
     for k in ("l", "li", "s", "s64", "z", "zneg", "h", "big", "bin"):
         p = ex(r2, "DUMP", k)
-        want = _contents(r2, k)
+        want = key_contents(r2, k)
         enc = ex(r2, "OBJECT", "ENCODING", k)
         assert ex(r2, "RESTORE", k + ":c", 0, p) == b"OK"
-        assert _contents(r2, k + ":c") == want
+        assert key_contents(r2, k + ":c") == want
         assert ex(r2, "OBJECT", "ENCODING", k + ":c") == enc
         if enc not in (b"hashtable",):
             assert ex(r2, "DUMP", k + ":c") == p

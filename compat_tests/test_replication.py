@@ -21,7 +21,7 @@ import time
 import hiredis
 import pytest
 
-from .helpers import err, ex, wait_for
+from .helpers import err, ex, key_contents, wait_for
 
 pytestmark = pytest.mark.not_on("external", reason="starts private master and replica instances")
 
@@ -62,23 +62,6 @@ def synced(mc) -> None:
 # --------------------------------------------------------------------------- data
 
 
-def _content(c, key):
-    t = ex(c, "TYPE", key)
-    if t == b"string":
-        return t, ex(c, "GET", key)
-    if t == b"list":
-        return t, ex(c, "LRANGE", key, 0, -1)
-    if t == b"hash":
-        return t, sorted(ex(c, "HGETALL", key))
-    if t == b"set":
-        return t, sorted(ex(c, "SMEMBERS", key))
-    if t == b"zset":
-        return t, ex(c, "ZRANGE", key, 0, -1, "WITHSCORES")
-    if t == b"stream":
-        return t, ex(c, "XRANGE", key, "-", "+")
-    return t, None
-
-
 def _fill(mc, tag):
     ex(mc, "SET", f"s{tag}", "v")
     ex(mc, "SET", f"ttl{tag}", "v", "EX", 1000)
@@ -99,7 +82,7 @@ def _same_dataset(mc, rc):
         keys = sorted(ex(mc, "KEYS", "*"))
         assert sorted(ex(rc, "KEYS", "*")) == keys
         for k in keys:
-            assert _content(rc, k) == _content(mc, k), k
+            assert key_contents(rc, k) == key_contents(mc, k), k
             assert abs(ex(rc, "TTL", k) - ex(mc, "TTL", k)) <= 1, k
     ex(mc, "SELECT", 0)
     ex(rc, "SELECT", 0)
@@ -512,7 +495,7 @@ def test_min_replicas_to_write(master, replica):
 
 
 def test_a_writable_replica_expires_its_own_keys(master, replica):
-    mc, rc = master.client(), replica.client()
+    rc = replica.client()
     attach(rc, master)
     ex(rc, "CONFIG", "SET", "replica-read-only", "no")
     ex(rc, "SELECT", 5)

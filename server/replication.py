@@ -489,6 +489,10 @@ class Replication:
         if self.task is not None:
             self.task.cancel()
             self.task = None
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        """Close the link's connection and forget its master client."""
         if self.writer is not None:
             try:
                 self.writer.close()
@@ -515,15 +519,7 @@ class Replication:
                 self.stream_db = self.master_client.db.id  # a PSYNC continues from there
             if self.host is None or asyncio.current_task() is not self.task:
                 return  # REPLICAOF NO ONE / another REPLICAOF / an aborted FAILOVER took over
-            if self.writer is not None:
-                try:
-                    self.writer.close()
-                except Exception:  # noqa: BLE001
-                    pass
-                self.writer = None
-            if self.master_client is not None:
-                self.srv.clients.pop(self.master_client.id, None)
-                self.master_client = None
+            self._drop_connection()
             if self.state == "connected":
                 self.link_down_since = time.time()
             self.state = "connect"
