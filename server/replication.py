@@ -500,6 +500,7 @@ class Replication:
                 pass
             self.writer = None
         if self.master_client is not None:
+            self.stream_db = self.master_client.db.id  # a PSYNC continues from there
             self.srv.clients.pop(self.master_client.id, None)
             self.master_client = None
 
@@ -515,8 +516,6 @@ class Replication:
                     log.warning("%s", e)  # Redis's own words (timeouts, lost connection)
                 else:
                     log.warning("MASTER <-> REPLICA sync: %r", e)
-            if self.master_client is not None:
-                self.stream_db = self.master_client.db.id  # a PSYNC continues from there
             if self.host is None or asyncio.current_task() is not self.task:
                 return  # REPLICAOF NO ONE / another REPLICAOF / an aborted FAILOVER took over
             self._drop_connection()
@@ -735,6 +734,10 @@ class Replication:
                 raise ConnectionError("MASTER timeout: no data nor PING received...") from None
             if not data:
                 raise ConnectionError("Connection with master lost.")
+            if asyncio.current_task() is not self.task or self.master_client is None:
+                # REPLICAOF / NO ONE / FAILOVER dropped this link while the read completed:
+                # what it read belongs to the old link and must not be applied or counted
+                return
             self.last_io = time.time()
             self.read_offset += len(data)
             hr.feed(data)
@@ -751,7 +754,7 @@ class Replication:
         client is paused like any other: its commands are writes)."""
         srv = self.srv
         pending = self.pending
-        if srv.pause_type or not pending:
+        if srv.pause_type or not pending or self.master_client is None:
             return
         getack = False
         while pending:
