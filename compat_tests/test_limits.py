@@ -493,16 +493,3 @@ def test_protocol_desync_closes_while_client_keeps_sending(make_raw, seq):
             closed = True
             break
     assert closed
-
-
-def test_a_pipeline_written_whole_before_its_replies_are_read(r2):
-    """A client may write a pipeline far larger than the socket buffers before reading any
-    reply (redis-py's pipelines do): the server keeps reading and buffering replies, as Redis
-    does with the default unlimited normal class, instead of waiting for the client to read."""
-    ex(r2, "SET", "v", "0123456789")
-    p = r2.pipeline(transaction=False)
-    for _ in range(400_000):  # about 12 MB of requests, 6 MB of replies
-        p.get("v")
-    replies = p.execute()
-    assert len(replies) == 400_000 and replies[-1] == b"0123456789"
-    assert ex(r2, "PING") == b"PONG"

@@ -1,10 +1,9 @@
 """The asyncio Protocol: bytes in, argv lists to the dispatcher, reply bytes out once per read.
 
 Flow control: when a client's pending output passes its limit it is disconnected (as Redis's
-client-output-buffer-limit).  A client that does not read its replies yet is served on, as
-Redis does (a pipeline written whole before its replies are read must not deadlock), until
-``_OUT_LIMIT`` bytes wait in its transport: then we stop reading from it until its buffer
-drains (``resume_writing``), so a client that never reads only ever holds bounded buffers.  A client blocked in BLPOP & co. keeps its unprocessed requests in
+client-output-buffer-limit); when the transport's write buffer is full we stop reading from that
+client until it drains (``pause_writing``/``resume_writing``), so a slow reader only ever holds
+its own bounded buffers.  A client blocked in BLPOP & co. keeps its unprocessed requests in
 ``pending`` and resumes them when it is served.
 """
 
@@ -19,12 +18,9 @@ from .resp import Raw
 
 _process = dispatch.process
 _PAUSED = dispatch.PAUSED
-# Flow control: past this much unsent output in one batch, hand it to the transport; past
-# _OUT_LIMIT waiting in the transport, stop running the client's requests and reading from it
-# until that drains.  Redis has no such bound (normal clients' output is unlimited by default);
-# 64 MiB lets pipelines of a million commands written before any reply is read go through.
+# Flow control (invisible to clients): past this much unsent output in one batch, hand it to the
+# transport; if the peer is not reading, stop running its requests until its buffer drains.
 _OUT_CHUNK = 256 * 1024
-_OUT_LIMIT = 64 * 1024 * 1024
 # A parked client (blocked, paused) keeps what it sends; past this, stop reading from it.
 _PENDING_READ_PAUSE = 4 * 1024 * 1024
 
@@ -136,15 +132,12 @@ class RedisProtocol(asyncio.Protocol):
                 break
             if len(c.out) > _OUT_CHUNK:
                 c.flush()
-                if i < n and self.transport.get_write_buffer_size() > _OUT_LIMIT:
-                    self.throttle()
+                if self.paused and i < n:
                     self.pending = _ReqQueue(reqs[i:])
                     break
         if srv.ready_keys:
             srv.serve_ready_keys()
         c.flush()
-        if not self.paused and self.transport.get_write_buffer_size() > _OUT_LIMIT:
-            self.throttle()
         if c.close_after and not c.closing:  # CLIENT KILL of itself, QUIT...: reply, then close
             c.close_after_reply()
 
@@ -185,18 +178,12 @@ class RedisProtocol(asyncio.Protocol):
         if c is not None:
             self.server.client_gone(c)
 
-    def throttle(self):
-        """Over _OUT_LIMIT of unsent output: read and run nothing more until it drains."""
+    def pause_writing(self):
         self.paused = True
         if self.transport is not None:
             self.transport.pause_reading()
 
-    def pause_writing(self):
-        pass  # the transport's buffer passed its high-water mark: served on (see throttle)
-
     def resume_writing(self):
-        if not self.paused:
-            return
         self.paused = False
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
