@@ -440,12 +440,8 @@ class Server:
         """disconnectAllBlockedClients: becoming a replica ends every blocking operation."""
         for c in list(self.clients.values()):
             if c.blocked is not None and not c.closing:
-                self._unblock(c)
-                err = RedisError("UNBLOCKED force unblock from blocking operation, instance state "
-                                 "changed (master -> replica?)")
-                self.count_error(err)
-                c.emit(err)
-                self._resume(c)
+                self.unblock_client(c, "UNBLOCKED force unblock from blocking operation, instance "
+                                       "state changed (master -> replica?)")
 
     def _block_timeout(self, c):
         b = c.blocked
@@ -455,14 +451,15 @@ class Server:
         c.emit(b.on_timeout(c) if b.on_timeout else resp.NilArray, 0)
         self._resume(c)
 
-    def unblock_client(self, c, error: bool = False) -> bool:
-        """CLIENT UNBLOCK: answer as on timeout, or with the UNBLOCKED error."""
+    def unblock_client(self, c, error=False) -> bool:
+        """CLIENT UNBLOCK: answer as on timeout, or with the UNBLOCKED error (``error``: True,
+        or the error's own text)."""
         b = c.blocked
         if b is None:
             return False
         self._unblock(c)
         if error:
-            err = RedisError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+            err = RedisError(error if isinstance(error, str) else "UNBLOCKED client unblocked via CLIENT UNBLOCK")
             self.count_error(err)
             c.emit(err)
         else:

@@ -63,14 +63,6 @@ def _cmd(*args) -> bytes:
     return resp.encode_command([a if isinstance(a, bytes) else str(a).encode() for a in args])
 
 
-def command_len(argv) -> int:
-    """Bytes of ``argv`` in the canonical multibulk form masters send (stream offsets)."""
-    n = len(b"*%d\r\n" % len(argv))
-    for a in argv:
-        n += len(b"$%d\r\n" % len(a)) + len(a) + 2
-    return n
-
-
 class Link:
     """A replica attached to this master (its client connection)."""
 
@@ -933,16 +925,8 @@ def _oom_class(srv, replica: bool) -> None:
 
 def _send(c, data: bytes, required: int) -> None:
     """Queue stream bytes on replica ``c`` behind log offset ``required`` (see the module doc)."""
-    if c.closing:
-        return
-    mode = c.reply_mode
-    c.reply_mode = 0
-    c.emit(resp.Raw(data), required)
-    c.reply_mode = mode
-    if not c.held:
-        c.flush()
-    else:
-        c.server.waiting_clients.add(c)
+    if not c.closing:
+        c.push(resp.Raw(data), required)  # out of band: the replica's reply_mode is off
 
 
 def _never_ready(c, key):
